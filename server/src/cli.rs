@@ -1,0 +1,184 @@
+//! Command line.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::api::is_ident;
+
+const DEFAULT_AUTH_ID: &str = "MADEMOACCOUNT0000001";
+const DEFAULT_AUTH_TOKEN: &str = "demo-auth-token";
+
+const AFTER_HELP: &str = "\
+OUTPUT
+  After binding, prints exactly one line to stdout: the base URL, e.g.
+  http://127.0.0.1:41234/v1/ . Everything else goes to stderr. The auth token is
+  never printed. Exits cleanly on SIGTERM / SIGINT.
+
+API (HTTP Basic auth with the auth id and token; {auth_id} in the path must match)
+  POST   /v1/Account/{auth_id}/Call/{call}/Stream/            start a stream (202)
+  GET    /v1/Account/{auth_id}/Call/{call}/Stream/            list (?limit=1..20&offset=N)
+  DELETE /v1/Account/{auth_id}/Call/{call}/Stream/            stop all active (204)
+  GET    /v1/Account/{auth_id}/Call/{call}/Stream/{stream}/   get one
+  DELETE /v1/Account/{auth_id}/Call/{call}/Stream/{stream}/   stop one (204; 400
+         \"No active stream found\" if already stopped)
+
+ADMIN ENDPOINTS (no auth; not counted or logged)
+  POST   /__admin/calls/     {\"call_uuid\":\"c1\",\"streams\":[\"s1\"]} -> 201; creates the
+                             call if needed, makes the streams active (again)
+  DELETE /__admin/calls/     forget all calls and fault counters (204)
+  GET    /__admin/requests/  {\"requests\":[{seq,conn,method,path,authorization,
+                             user_agent,content_type,body}]}: every /v1/ request
+  DELETE /__admin/requests/  clear that log (204)
+  GET    /__admin/stats/     {\"connections\": accepted so far, \"requests\": /v1/ so far}
+
+FAULT MODES (call_uuid = fault-<mode>-<anything>; fault calls exist implicitly and a
+request that is not faulted is served as if the call had every stream active)
+  500once 502once 503once 429once   first request for that call_uuid gets the status
+                                    (JSON error \"injected NNN\"), later ones are normal
+  503always  429  429ra              always 503 / 429 / 429 with Retry-After: 1
+  statusNNN                          always status NNN (200-599), JSON \"injected NNN\"
+  stall                              read the request, never answer (600 s or until
+                                     the peer closes)
+  drip                               400 JSON sent one byte every 200 ms
+  redirect                           302, Location: http://127.0.0.2:9/elsewhere/
+  nonjson  nonjson500                400 / 500 text/html body
+  noapiid                            400 JSON without api_id
+  huge  hugechunked                  200 with a 20 MiB body (Content-Length / chunked)
+  badjson200                         200 application/json body `not json`
+  reset                              TCP RST, no byte sent
+  closeheaders closebody badstatus garbage shortbody badchunk
+                                     broken response bytes, then close
+  204body  204chunked                204 carrying a body (Content-Length / chunked);
+                                     the connection stays open and keeps serving
+  Raw modes (reset ... 204chunked) work on any request of any connection, fresh or
+  reused. Any other mode is answered 400 \"unknown fault mode\".";
+
+#[derive(Parser)]
+#[command(
+    name = "plivo-server",
+    version,
+    about = "Plivo-compatible local HTTP server: the test peer and demo target of libplivo",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// Address to listen on (port 0 = ephemeral).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: String,
+
+    /// Allow binding an address that is not loopback.
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+
+    /// Account auth id [default: $PLIVO_AUTH_ID, else MADEMOACCOUNT0000001].
+    #[arg(long, value_name = "ID")]
+    pub auth_id: Option<String>,
+
+    /// Account auth token [default: $PLIVO_AUTH_TOKEN, else the demo token
+    /// `demo-auth-token`]. Never printed.
+    #[arg(long, value_name = "TOKEN")]
+    pub auth_token: Option<String>,
+
+    /// Create call CALL with these active streams (repeatable; `CALL:` for no stream).
+    /// Seeded streams use service_url wss://example.invalid/seed.
+    #[arg(long, value_name = "CALL:STREAM[,STREAM...]", value_parser = parse_seed)]
+    pub seed: Vec<Seed>,
+
+    /// Write the bound port (decimal + newline) to this file, atomically (temp + rename).
+    #[arg(long, value_name = "PATH")]
+    pub port_file: Option<PathBuf>,
+
+    /// Tokio worker threads.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: u16,
+
+    /// One line per request on stderr (method, path, status; never credentials).
+    #[arg(long)]
+    pub verbose: bool,
+
+    /// Keep at most this many entries in the /__admin/requests/ log (oldest dropped; 0 = none).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub request_log_limit: usize,
+}
+
+/// A `--seed` value.
+#[derive(Clone, Debug)]
+pub struct Seed {
+    pub call: String,
+    pub streams: Vec<String>,
+}
+
+fn parse_seed(value: &str) -> Result<Seed, String> {
+    let (call, streams) = value.split_once(':').unwrap_or((value, ""));
+    let streams: Vec<String> = streams
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if !is_ident(call) || !streams.iter().all(|s| is_ident(s)) {
+        return Err("expected CALL:STREAM[,STREAM...] with identifiers of \
+                    1-128 characters A-Z a-z 0-9 - _"
+            .to_string());
+    }
+    Ok(Seed {
+        call: call.to_string(),
+        streams,
+    })
+}
+
+/// Option value, else non-empty environment variable, else default.
+fn resolve(value: Option<String>, env: &str, default: &str) -> String {
+    value
+        .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| default.to_string())
+}
+
+impl Cli {
+    pub fn auth_id(&self) -> String {
+        resolve(self.auth_id.clone(), "PLIVO_AUTH_ID", DEFAULT_AUTH_ID)
+    }
+
+    pub fn auth_token(&self) -> String {
+        resolve(self.auth_token.clone(), "PLIVO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+    }
+
+    /// The address to bind, refusing non-loopback ones unless allowed.
+    pub fn listen_addr(&self) -> Result<SocketAddr, String> {
+        let addrs: Vec<SocketAddr> = self
+            .listen
+            .to_socket_addrs()
+            .map_err(|e| format!("--listen {}: {e}", self.listen))?
+            .collect();
+        let Some(&first) = addrs.first() else {
+            return Err(format!("--listen {}: no address", self.listen));
+        };
+        if !self.allow_non_loopback && !addrs.iter().all(|a| a.ip().is_loopback()) {
+            return Err(format!(
+                "--listen {}: not a loopback address (pass --allow-non-loopback to bind it)",
+                self.listen
+            ));
+        }
+        Ok(first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds() {
+        let s = parse_seed("c1:s1,s2").unwrap();
+        assert_eq!((s.call.as_str(), s.streams.len()), ("c1", 2));
+        assert!(parse_seed("c1:").unwrap().streams.is_empty());
+        assert!(parse_seed("c 1:s").is_err());
+        assert!(parse_seed(":s").is_err());
+    }
+
+    #[test]
+    fn clap_definition() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,284 @@
+//! Server state: calls and their streams, fault counters, the request log and counters.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::timefmt::format_utc;
+
+/// Parameters a stream was started with.
+#[derive(Clone, Debug)]
+pub struct StreamParams {
+    pub service_url: String,
+    pub bidirectional: bool,
+    pub audio_track: String,
+    pub stream_timeout: u64,
+    pub status_callback_url: Option<String>,
+    pub content_type: String,
+    // Validated and kept, but not part of the stream object the API answers.
+    #[allow(dead_code)]
+    pub status_callback_method: String,
+    #[allow(dead_code)]
+    pub extra_headers: Option<String>,
+}
+
+impl Default for StreamParams {
+    /// The parameters of a seeded stream.
+    fn default() -> Self {
+        StreamParams {
+            service_url: "wss://example.invalid/seed".to_string(),
+            bidirectional: false,
+            audio_track: "inbound".to_string(),
+            stream_timeout: 86_400,
+            status_callback_url: None,
+            status_callback_method: "POST".to_string(),
+            content_type: "audio/x-l16;rate=8000".to_string(),
+            extra_headers: None,
+        }
+    }
+}
+
+/// One audio stream of a call.
+#[derive(Clone, Debug)]
+pub struct StreamRec {
+    pub id: String,
+    pub params: StreamParams,
+    pub created_at: SystemTime,
+    pub end_time: Option<SystemTime>,
+}
+
+impl StreamRec {
+    pub fn new(id: String, params: StreamParams) -> Self {
+        StreamRec {
+            id,
+            params,
+            created_at: SystemTime::now(),
+            end_time: None,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.end_time.is_none()
+    }
+
+    /// The JSON object the API answers for this stream (`api_id` only when given).
+    pub fn view<'a>(
+        &'a self,
+        auth_id: &str,
+        call_uuid: &'a str,
+        api_id: Option<String>,
+    ) -> StreamView<'a> {
+        let bill_duration = match self.end_time {
+            Some(end) => end
+                .duration_since(self.created_at)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            None => 0,
+        };
+        let rounded = if self.end_time.is_some() {
+            bill_duration.div_ceil(60).max(1) * 60
+        } else {
+            0
+        };
+        let start = format_utc(self.created_at);
+        StreamView {
+            api_id,
+            audio_track: &self.params.audio_track,
+            bidirectional: self.params.bidirectional,
+            bill_duration,
+            billed_amount: "0.00000",
+            call_uuid,
+            created_at: start.clone(),
+            end_time: self.end_time.map(format_utc),
+            error_code: None,
+            error_message: None,
+            resource_uri: format!(
+                "/v1/Account/{auth_id}/Call/{call_uuid}/Stream/{}/",
+                self.id
+            ),
+            rounded_bill_duration: rounded,
+            service_url: &self.params.service_url,
+            start_time: start,
+            status: if self.is_active() {
+                "In-Progress"
+            } else {
+                "Stopped"
+            },
+            status_callback_url: self.params.status_callback_url.as_deref(),
+            stream_id: &self.id,
+            content_type: &self.params.content_type,
+            stream_timeout: self.params.stream_timeout,
+        }
+    }
+}
+
+/// Serialized form of a stream (see `StreamRec::view`).
+#[derive(Serialize)]
+pub struct StreamView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_id: Option<String>,
+    pub audio_track: &'a str,
+    pub bidirectional: bool,
+    pub bill_duration: u64,
+    pub billed_amount: &'static str,
+    pub call_uuid: &'a str,
+    pub created_at: String,
+    pub end_time: Option<String>,
+    pub error_code: Option<u32>,
+    pub error_message: Option<String>,
+    pub resource_uri: String,
+    pub rounded_bill_duration: u64,
+    pub service_url: &'a str,
+    pub start_time: String,
+    pub status: &'static str,
+    pub status_callback_url: Option<&'a str>,
+    pub stream_id: &'a str,
+    pub content_type: &'a str,
+    pub stream_timeout: u64,
+}
+
+/// A call: its streams in creation order, with an index by id.
+#[derive(Default, Debug)]
+pub struct Call {
+    pub streams: Vec<StreamRec>,
+    index: HashMap<String, usize>,
+}
+
+impl Call {
+    pub fn get(&self, id: &str) -> Option<&StreamRec> {
+        self.index.get(id).map(|&i| &self.streams[i])
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut StreamRec> {
+        self.index.get(id).map(|&i| &mut self.streams[i])
+    }
+
+    /// Adds a new active stream, or makes an existing one active again.
+    pub fn upsert(&mut self, id: &str, params: StreamParams) {
+        match self.index.get(id) {
+            Some(&i) => self.streams[i] = StreamRec::new(id.to_string(), params),
+            None => {
+                self.index.insert(id.to_string(), self.streams.len());
+                self.streams.push(StreamRec::new(id.to_string(), params));
+            }
+        }
+    }
+}
+
+/// One entry of the request log served at `/__admin/requests/`.
+#[derive(Serialize, Clone, Debug)]
+pub struct LoggedRequest {
+    pub seq: u64,
+    pub conn: u64,
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub user_agent: Option<String>,
+    pub content_type: Option<String>,
+    pub body: String,
+}
+
+/// Everything shared between connections.
+pub struct State {
+    pub auth_id: String,
+    auth_token: String,
+    pub verbose: bool,
+    log_limit: usize,
+    calls: Mutex<HashMap<String, Call>>,
+    fault_counters: Mutex<HashMap<String, u64>>,
+    log: Mutex<VecDeque<LoggedRequest>>,
+    connections: AtomicU64,
+    requests: AtomicU64,
+}
+
+/// Locks a mutex, ignoring poisoning (a panicking handler must not take the server down).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl State {
+    pub fn new(auth_id: String, auth_token: String, verbose: bool, log_limit: usize) -> Self {
+        State {
+            auth_id,
+            auth_token,
+            verbose,
+            log_limit,
+            calls: Mutex::new(HashMap::new()),
+            fault_counters: Mutex::new(HashMap::new()),
+            log: Mutex::new(VecDeque::new()),
+            connections: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// True when `user`/`password` are the configured credentials.
+    pub fn credentials_match(&self, user: &[u8], password: &[u8]) -> bool {
+        user == self.auth_id.as_bytes() && password == self.auth_token.as_bytes()
+    }
+
+    pub fn calls(&self) -> MutexGuard<'_, HashMap<String, Call>> {
+        lock(&self.calls)
+    }
+
+    /// Creates `call_uuid` if needed and makes each of `streams` active with default parameters.
+    pub fn seed(&self, call_uuid: &str, streams: &[String]) {
+        let mut calls = self.calls();
+        let call = calls.entry(call_uuid.to_string()).or_default();
+        for s in streams {
+            call.upsert(s, StreamParams::default());
+        }
+    }
+
+    /// Forgets every call and fault counter.
+    pub fn reset_calls(&self) {
+        self.calls().clear();
+        lock(&self.fault_counters).clear();
+    }
+
+    /// Counts one more request for a fault call; returns the new count (1 for the first).
+    pub fn bump_fault_counter(&self, call_uuid: &str) -> u64 {
+        let mut counters = lock(&self.fault_counters);
+        let n = counters.entry(call_uuid.to_string()).or_insert(0);
+        *n += 1;
+        *n
+    }
+
+    /// Numbers a newly accepted connection (from 1).
+    pub fn next_connection(&self) -> u64 {
+        self.connections.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Counts a /v1/ request and appends it to the request log (bounded: oldest dropped).
+    pub fn record(&self, mut entry: LoggedRequest) {
+        if self.log_limit == 0 {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        // Numbered under the log lock so the log is in `seq` order.
+        let mut log = lock(&self.log);
+        entry.seq = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        if log.len() >= self.log_limit {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+
+    pub fn logged_requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.log).iter().cloned().collect()
+    }
+
+    pub fn clear_log(&self) {
+        lock(&self.log).clear();
+    }
+}

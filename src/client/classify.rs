@@ -1,0 +1,133 @@
+//! Response classification: status + headers + body → success or a typed error, and
+//! whether another attempt may help. Pure, so it can be fuzzed and unit tested without
+//! sockets.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::error::{Error, ErrorKind};
+
+/// A body larger than this is refused whatever the status.
+pub const MAX_BODY_BYTES: u64 = 1 << 20;
+
+/// A 2xx answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Success {
+    pub status: u16,
+    pub api_id: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// A non-2xx answer, with what the retry loop needs to know.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub error: Error,
+    /// 429 or 5xx: another attempt may succeed.
+    pub retryable: bool,
+    /// `Retry-After` in seconds, when the server sent one.
+    pub retry_after: Option<Duration>,
+}
+
+/// The fields of the API's JSON bodies that the client reads on every answer.
+#[derive(Deserialize)]
+struct Envelope {
+    api_id: Option<serde_json::Value>,
+    error: Option<serde_json::Value>,
+    message: Option<serde_json::Value>,
+}
+
+/// Classify a complete response.
+pub fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<Success, Failure> {
+    let envelope = serde_json::from_slice::<Envelope>(body).ok();
+    let api_id = envelope
+        .as_ref()
+        .and_then(|e| e.api_id.as_ref())
+        .map(json_text);
+    if (200..300).contains(&status) {
+        return Ok(Success {
+            status,
+            api_id,
+            body: body.to_vec(),
+        });
+    }
+    let server_text = envelope
+        .as_ref()
+        .and_then(|e| e.error.as_ref().or(e.message.as_ref()))
+        .map(json_text);
+    let kind = ErrorKind::for_status(status, server_text.as_deref());
+    let message = match &server_text {
+        Some(text) => format!("HTTP {status}: {}", clip(text)),
+        None if body.is_empty() => format!("HTTP {status} with an empty body"),
+        None => format!("HTTP {status}: {}", clip(&String::from_utf8_lossy(body))),
+    };
+    Err(Failure {
+        error: Error::new(kind, message).with_response(status, api_id),
+        retryable: status == 429 || (500..600).contains(&status),
+        retry_after: retry_after.and_then(parse_retry_after),
+    })
+}
+
+/// `Retry-After` as delay-seconds; HTTP dates are ignored (the back-off applies).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Keep messages short and printable: a server may send a whole HTML page.
+fn clip(text: &str) -> String {
+    const MAX_CHARS: usize = 300;
+    let printable: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = printable.trim();
+    match trimmed.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &trimmed[..cut]),
+        None => trimmed.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn success_with_or_without_body() {
+        let ok = classify(204, None, b"").unwrap();
+        assert_eq!((ok.status, ok.api_id), (204, None));
+        let ok = classify(204, None, br#"{"api_id":"a1","message":"x"}"#).unwrap();
+        assert_eq!(ok.api_id.as_deref(), Some("a1"));
+    }
+
+    #[test]
+    fn no_active_stream() {
+        let f = classify(400, None, br#"{"api_id":"a2","error":"No active stream found"}"#)
+            .unwrap_err();
+        assert_eq!(f.error.kind(), ErrorKind::NoActiveStream);
+        assert_eq!(f.error.api_id(), Some("a2"));
+        assert_eq!(f.error.http_status(), Some(400));
+        assert!(f.error.message().contains("No active stream found"));
+        assert!(!f.retryable);
+    }
+
+    #[test]
+    fn non_json_and_missing_api_id() {
+        let f = classify(502, Some("3"), b"<html>\r\nBad Gateway</html>").unwrap_err();
+        assert_eq!(f.error.kind(), ErrorKind::Server);
+        assert!(f.retryable);
+        assert_eq!(f.retry_after, Some(Duration::from_secs(3)));
+        assert!(f.error.message().contains("Bad Gateway"));
+        assert!(!f.error.message().contains('\r'));
+        let f = classify(400, None, br#"{"error":"boom"}"#).unwrap_err();
+        assert_eq!((f.error.kind(), f.error.api_id()), (ErrorKind::BadRequest, None));
+        let f = classify(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"), b"").unwrap_err();
+        assert_eq!((f.error.kind(), f.retry_after), (ErrorKind::RateLimited, None));
+    }
+}

@@ -1,0 +1,203 @@
+//! The Rust client for Plivo's Audio Stream API. It knows nothing of C: the FFI layer
+//! in `crate::ffi` converts and delegates to it.
+
+mod classify;
+mod error;
+mod ids;
+mod options;
+mod proxy_env;
+mod stream;
+mod transport;
+
+use std::fmt;
+
+use base64::Engine;
+use zeroize::Zeroizing;
+
+pub use classify::{classify, parse_retry_after, MAX_BODY_BYTES};
+pub use error::{Error, ErrorKind};
+pub use ids::{check_auth_id, check_id, MAX_AUTH_ID_LEN, MAX_ID_LEN};
+pub use options::{
+    Options, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT_MS, MAX_RETRIES_LIMIT, MAX_TIMEOUT_MS,
+};
+pub use stream::{
+    AudioTrack, CallbackMethod, ContentType, Stream, StreamList, StreamListMeta, StreamParams,
+    StreamStarted,
+};
+pub use transport::USER_AGENT;
+
+use transport::{Method, Transport, TransportConfig};
+
+/// Environment variable read for the account id when none is given.
+pub const ENV_AUTH_ID: &str = "PLIVO_AUTH_ID";
+/// Environment variable read for the auth token when none is given.
+pub const ENV_AUTH_TOKEN: &str = "PLIVO_AUTH_TOKEN";
+/// Environment variable read for the base URL when no option sets one.
+pub const ENV_BASE_URL: &str = "PLIVO_BASE_URL";
+
+/// A successful answer: the HTTP status, the body's `api_id` (if any) and the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply<T> {
+    pub status: u16,
+    pub api_id: Option<String>,
+    pub value: T,
+}
+
+impl<T> Reply<T> {
+    /// Keep the status and api_id, replace the value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
+        Reply {
+            status: self.status,
+            api_id: self.api_id,
+            value: f(self.value),
+        }
+    }
+}
+
+/// A Plivo API client. Immutable after construction and `Send + Sync`: share it between
+/// threads; they share its keep-alive connection pool.
+pub struct Client {
+    auth_id: String,
+    /// The token and its Basic-auth form, kept only to scrub them from messages;
+    /// both are overwritten in memory when the client is dropped.
+    secrets: [Zeroizing<String>; 2],
+    account_url: String,
+    transport: Transport,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("auth_id", &self.auth_id)
+            .field("auth_token", &"[REDACTED]")
+            .field("account_url", &self.account_url)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Build a client. `None` credentials are read from `PLIVO_AUTH_ID` /
+    /// `PLIVO_AUTH_TOKEN`; the base URL is the option, else `PLIVO_BASE_URL`, else
+    /// [`DEFAULT_BASE_URL`]. Plain `http://` is refused for non-loopback hosts unless
+    /// the options allow it. Nothing is sent.
+    pub fn new(
+        auth_id: Option<&str>,
+        auth_token: Option<&str>,
+        options: &Options,
+    ) -> Result<Client, Error> {
+        let auth_id = credential(auth_id, ENV_AUTH_ID, "auth_id")?;
+        let token = Zeroizing::new(credential(auth_token, ENV_AUTH_TOKEN, "auth_token")?);
+        check_auth_id(&auth_id)?;
+        if token.chars().any(char::is_control) {
+            return Err(Error::invalid("auth_token contains control characters"));
+        }
+        let base_url = resolve_base_url(options)?;
+        let host = options::url_host(&base_url);
+        if base_url.starts_with("http://")
+            && !options.allow_insecure_http
+            && !options::is_loopback_host(&host)
+        {
+            return Err(Error::invalid(format!(
+                "base URL {base_url:?} is plain http:// to a non-loopback host; use https:// \
+                 or allow insecure http explicitly"
+            )));
+        }
+        let mut pair = Zeroizing::new(format!("{auth_id}:"));
+        pair.push_str(&token);
+        let encoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()));
+        let authorization = Zeroizing::new(format!("Basic {}", encoded.as_str()));
+        let transport = Transport::new(TransportConfig {
+            base_url: &base_url,
+            authorization,
+            timeout: options.timeout,
+            connect_timeout: options.connect_timeout,
+            max_retries: options.max_retries,
+            proxy: options.proxy.as_deref(),
+            ca_certs: options.ca_certs.as_deref(),
+        })?;
+        Ok(Client {
+            account_url: format!("{base_url}Account/{auth_id}/"),
+            auth_id,
+            secrets: [token, encoded],
+            transport,
+        })
+    }
+
+    /// The account id this client authenticates as.
+    pub fn auth_id(&self) -> &str {
+        &self.auth_id
+    }
+
+    /// The base URL of the account's resources, `{base}Account/{auth_id}/`.
+    pub fn account_url(&self) -> &str {
+        &self.account_url
+    }
+
+    /// Stop one audio stream: `DELETE …/Call/{call_uuid}/Stream/{stream_uuid}/`.
+    /// An answer that there is no active stream is [`ErrorKind::NoActiveStream`].
+    pub fn stop_stream(&self, call_uuid: &str, stream_uuid: &str) -> Result<Reply<()>, Error> {
+        let op = || format!("stop_stream(call_uuid={call_uuid}, stream_uuid={stream_uuid})");
+        self.run(op, || {
+            check_id("call_uuid", call_uuid)?;
+            check_id("stream_uuid", stream_uuid)?;
+            let url = self.stream_url(call_uuid, Some(stream_uuid));
+            self.send(Method::Delete, &url, None).map(|r| r.map(|_| ()))
+        })
+    }
+
+    fn stream_url(&self, call_uuid: &str, stream_uuid: Option<&str>) -> String {
+        match stream_uuid {
+            Some(stream) => format!("{}Call/{call_uuid}/Stream/{stream}/", self.account_url),
+            None => format!("{}Call/{call_uuid}/Stream/", self.account_url),
+        }
+    }
+
+    fn send(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Reply<Vec<u8>>, Error> {
+        let success = self.transport.execute(method, url, body)?;
+        Ok(Reply {
+            status: success.status,
+            api_id: success.api_id,
+            value: success.body,
+        })
+    }
+
+    /// Run an operation; on failure name it in the message and scrub the secrets.
+    fn run<T>(
+        &self,
+        operation: impl FnOnce() -> String,
+        body: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        body().map_err(|e| {
+            e.in_operation(&operation())
+                .redact(&[self.secrets[0].as_str(), self.secrets[1].as_str()])
+        })
+    }
+}
+
+fn credential(given: Option<&str>, env: &str, what: &str) -> Result<String, Error> {
+    match given {
+        Some("") => Err(Error::invalid(format!("{what} is empty"))),
+        Some(value) => Ok(value.to_owned()),
+        None => match std::env::var(env) {
+            Ok(value) if !value.is_empty() => Ok(value),
+            Ok(_) => Err(Error::invalid(format!(
+                "{what} was not given and the environment variable {env} is empty"
+            ))),
+            Err(_) => Err(Error::invalid(format!(
+                "{what} was not given and the environment variable {env} is not set"
+            ))),
+        },
+    }
+}
+
+fn resolve_base_url(options: &Options) -> Result<String, Error> {
+    if let Some(url) = &options.base_url {
+        return Ok(url.clone());
+    }
+    match std::env::var(ENV_BASE_URL) {
+        Ok(url) if !url.is_empty() => options::normalize_base_url(&url)
+            .map_err(|e| Error::invalid(format!("{ENV_BASE_URL}: {}", e.message()))),
+        _ => Ok(DEFAULT_BASE_URL.to_owned()),
+    }
+}

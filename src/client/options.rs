@@ -1,0 +1,283 @@
+//! Client options with validating setters. A setter that refuses a value leaves the
+//! option as it was. Rules that need more than one option (the loopback rule for plain
+//! `http://`) are checked when the client is built.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use ureq::http::Uri;
+use ureq::tls::{parse_pem, Certificate, PemItem};
+
+use super::error::Error;
+
+/// The real API; used when neither the option nor `PLIVO_BASE_URL` gives a base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.plivo.com/v1/";
+/// Default deadline of one call, retries and back-off included.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// Default bound of one connect.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 3_000;
+/// Default number of attempts after the first.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Largest accepted `timeout_ms` / `connect_timeout_ms`.
+pub const MAX_TIMEOUT_MS: u32 = 600_000;
+/// Largest accepted `max_retries`.
+pub const MAX_RETRIES_LIMIT: u32 = 10;
+
+/// How a client is configured. Cheap to clone; the client keeps its own copy.
+#[derive(Clone)]
+pub struct Options {
+    pub(crate) base_url: Option<String>,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) proxy: Option<String>,
+    pub(crate) ca_certs: Option<Vec<Certificate<'static>>>,
+    pub(crate) allow_insecure_http: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            base_url: None,
+            timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS.into()),
+            connect_timeout: Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS.into()),
+            max_retries: DEFAULT_MAX_RETRIES,
+            proxy: None,
+            ca_certs: None,
+            allow_insecure_http: false,
+        }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("ca_certs", &self.ca_certs.as_ref().map(Vec::len))
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
+impl Options {
+    /// Defaults: no base URL override, 10 s deadline, 3 s connect, 2 retries.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// Use this base URL instead of `PLIVO_BASE_URL` or the default. It must be an
+    /// absolute `http://` or `https://` URL with a host and no user info, query or
+    /// fragment; a missing trailing slash is added.
+    pub fn set_base_url(&mut self, url: &str) -> Result<(), Error> {
+        self.base_url = Some(normalize_base_url(url)?);
+        Ok(())
+    }
+
+    /// Deadline for a whole call, retries and back-off included: 1–600000 ms.
+    pub fn set_timeout_ms(&mut self, ms: u32) -> Result<(), Error> {
+        self.timeout = checked_ms("timeout_ms", ms)?;
+        Ok(())
+    }
+
+    /// Bound of each connect (never past the call's deadline): 1–600000 ms.
+    pub fn set_connect_timeout_ms(&mut self, ms: u32) -> Result<(), Error> {
+        self.connect_timeout = checked_ms("connect_timeout_ms", ms)?;
+        Ok(())
+    }
+
+    /// Attempts after the first: 0–10.
+    pub fn set_max_retries(&mut self, n: u32) -> Result<(), Error> {
+        if n > MAX_RETRIES_LIMIT {
+            return Err(Error::invalid(format!(
+                "max_retries {n} is out of range 0-{MAX_RETRIES_LIMIT}"
+            )));
+        }
+        self.max_retries = n;
+        Ok(())
+    }
+
+    /// An HTTP CONNECT proxy, `http://[user:password@]host:port`. Setting one turns
+    /// off the `HTTPS_PROXY`/`NO_PROXY` environment variables for this client.
+    pub fn set_proxy(&mut self, url: &str) -> Result<(), Error> {
+        check_proxy_url(url)?;
+        self.proxy = Some(url.to_owned());
+        Ok(())
+    }
+
+    /// Trust exactly the certificates of this PEM file instead of the bundled Mozilla
+    /// roots. The file is read and parsed now.
+    pub fn set_ca_file(&mut self, pem_path: &str) -> Result<(), Error> {
+        if pem_path.is_empty() {
+            return Err(Error::invalid("ca_file is empty"));
+        }
+        let pem = std::fs::read(pem_path)
+            .map_err(|e| Error::invalid(format!("ca_file {pem_path:?} cannot be read: {e}")))?;
+        let mut certs = Vec::new();
+        for item in parse_pem(&pem) {
+            match item {
+                Ok(PemItem::Certificate(cert)) => certs.push(cert),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(Error::invalid(format!(
+                        "ca_file {pem_path:?} is not valid PEM: {e}"
+                    )))
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err(Error::invalid(format!(
+                "ca_file {pem_path:?} holds no PEM certificate"
+            )));
+        }
+        self.ca_certs = Some(certs);
+        Ok(())
+    }
+
+    /// Allow plain `http://` base URLs to hosts other than loopback.
+    pub fn set_allow_insecure_http(&mut self, allow: bool) {
+        self.allow_insecure_http = allow;
+    }
+}
+
+fn checked_ms(name: &str, ms: u32) -> Result<Duration, Error> {
+    if ms == 0 || ms > MAX_TIMEOUT_MS {
+        return Err(Error::invalid(format!(
+            "{name} {ms} is out of range 1-{MAX_TIMEOUT_MS}"
+        )));
+    }
+    Ok(Duration::from_millis(ms.into()))
+}
+
+/// Check and normalize a base URL (trailing slash added).
+pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
+    let refuse = |why: &str| Error::invalid(format!("base URL {url:?} {why}"));
+    let uri: Uri = url
+        .parse()
+        .map_err(|_| refuse("is not an absolute http:// or https:// URL"))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") => {}
+        _ => return Err(refuse("is not an absolute http:// or https:// URL")),
+    }
+    let authority = uri.authority().ok_or_else(|| refuse("has no host"))?;
+    if authority.as_str().contains('@') {
+        return Err(refuse("must not contain user info; credentials are sent as Basic auth"));
+    }
+    if authority.host().is_empty() {
+        return Err(refuse("has no host"));
+    }
+    if uri.query().is_some() || url.contains('#') {
+        return Err(refuse("must not have a query or fragment"));
+    }
+    let mut normalized = url.to_owned();
+    if !normalized.ends_with('/') {
+        normalized.push('/');
+    }
+    Ok(normalized)
+}
+
+/// The host of an already normalized URL, without IPv6 brackets.
+pub(crate) fn url_host(url: &str) -> String {
+    url.parse::<Uri>()
+        .ok()
+        .and_then(|u| u.host().map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase()))
+        .unwrap_or_default()
+}
+
+/// `localhost`, 127.0.0.0/8 or `::1` (not 0.0.0.0, which is not a destination).
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback() && ip != Ipv4Addr::UNSPECIFIED,
+        Ok(IpAddr::V6(ip)) => ip == Ipv6Addr::LOCALHOST,
+        Err(_) => false,
+    }
+}
+
+fn check_proxy_url(url: &str) -> Result<(), Error> {
+    let shown = redact_userinfo(url);
+    let refuse = |why: &str| Error::invalid(format!("proxy {shown:?} {why}"));
+    let uri: Uri = url
+        .parse()
+        .map_err(|_| refuse("is not a URL of the form http://[user:password@]host:port"))?;
+    if uri.scheme_str() != Some("http") {
+        return Err(refuse(
+            "has an unsupported scheme; only http:// (CONNECT) proxies are supported",
+        ));
+    }
+    let authority = uri.authority().ok_or_else(|| refuse("has no host"))?;
+    if authority.host().is_empty() {
+        return Err(refuse("has no host"));
+    }
+    if authority.port_u16().is_none() {
+        return Err(refuse("has no port"));
+    }
+    if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+        return Err(refuse("must not have a path or query"));
+    }
+    ureq::Proxy::new(url).map_err(|_| refuse("is not accepted"))?;
+    Ok(())
+}
+
+/// `http://user:secret@host:1` → `http://***@host:1`, for messages.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080/v1").unwrap(),
+            "http://127.0.0.1:8080/v1/"
+        );
+        assert_eq!(normalize_base_url("https://h").unwrap(), "https://h/");
+        for bad in [
+            "", "api.plivo.com/v1/", "ftp://h/", "http://", "http:///v1/", "https://u:p@h/",
+            "https://h/v1/?x=1", "https://h/v1/#f", "ws://h/",
+        ] {
+            assert!(normalize_base_url(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["0.0.0.0", "10.0.0.1", "example.com", "localhost.example.com", "::"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+        assert_eq!(url_host("http://[::1]:80/v1/"), "::1");
+    }
+
+    #[test]
+    fn setters_refuse_and_keep_the_old_value() {
+        let mut o = Options::new();
+        assert!(o.set_timeout_ms(0).is_err());
+        assert!(o.set_timeout_ms(600_001).is_err());
+        assert_eq!(o.timeout, Duration::from_millis(10_000));
+        assert!(o.set_max_retries(11).is_err());
+        assert_eq!(o.max_retries, 2);
+        assert!(o.set_proxy("socks5://h:1").is_err());
+        assert!(o.set_proxy("http://h").is_err());
+        o.set_proxy("http://u:p@127.0.0.1:3128").unwrap();
+        assert!(!format!("{o:?}").contains(":p@"));
+        assert!(o.set_ca_file("/nonexistent/ca.pem").is_err());
+        assert!(o.ca_certs.is_none());
+    }
+}

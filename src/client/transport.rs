@@ -1,0 +1,306 @@
+//! One HTTP exchange with retries under one deadline. Owns the ureq agent (and so the
+//! keep-alive pool shared by every thread using the client).
+
+use std::time::{Duration, Instant};
+
+use ureq::config::Config;
+use ureq::tls::{RootCerts, TlsConfig};
+use ureq::{Agent, Proxy};
+use zeroize::Zeroizing;
+
+use super::classify::{classify, Failure, Success, MAX_BODY_BYTES};
+use super::error::{Error, ErrorKind};
+use super::proxy_env;
+
+/// `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("libplivo/", env!("CARGO_PKG_VERSION"));
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// Idle connections kept per host: enough for many threads sharing one client.
+const IDLE_CONNECTIONS: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+/// Everything the transport needs from the client's configuration.
+pub(crate) struct TransportConfig<'a> {
+    pub base_url: &'a str,
+    pub authorization: Zeroizing<String>,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_retries: u32,
+    pub proxy: Option<&'a str>,
+    pub ca_certs: Option<&'a [ureq::tls::Certificate<'static>]>,
+}
+
+pub(crate) struct Transport {
+    agent: Agent,
+    authorization: Zeroizing<String>,
+    timeout: Duration,
+    max_retries: u32,
+}
+
+/// Why an attempt failed, for the retry decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RetryClass {
+    /// Do not retry.
+    Never,
+    /// The request never reached the server: safe for every method.
+    Connect,
+    /// 429: the server refused the request without acting on it.
+    RateLimited,
+    /// 5xx: the server may have acted; only idempotent methods are retried.
+    ServerError,
+}
+
+struct AttemptError {
+    error: Error,
+    class: RetryClass,
+    retry_after: Option<Duration>,
+}
+
+impl Transport {
+    pub(crate) fn new(config: TransportConfig<'_>) -> Result<Transport, Error> {
+        let proxy = match config.proxy {
+            Some(url) => Some(Proxy::new(url).map_err(|_| Error::invalid("proxy is not accepted"))?),
+            None => proxy_env::proxy_for(config.base_url)?,
+        };
+        let roots = match config.ca_certs {
+            Some(certs) => RootCerts::new_with_certs(certs),
+            None => RootCerts::WebPki,
+        };
+        let agent = Config::builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(USER_AGENT)
+            .accept("application/json")
+            .proxy(proxy)
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .timeout_connect(Some(config.connect_timeout))
+            .max_idle_connections(IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(IDLE_CONNECTIONS)
+            .build()
+            .new_agent();
+        Ok(Transport {
+            agent,
+            authorization: config.authorization,
+            timeout: config.timeout,
+            max_retries: config.max_retries,
+        })
+    }
+
+    /// Send the request, retrying as the ABI allows, all within one deadline.
+    pub(crate) fn execute(
+        &self,
+        method: Method,
+        url: &str,
+        json_body: Option<&[u8]>,
+    ) -> Result<Success, Error> {
+        let deadline = Instant::now() + self.timeout;
+        let mut attempts: u32 = 0;
+        loop {
+            attempts += 1;
+            let failure = match self.attempt(method, url, json_body, deadline) {
+                Ok(success) => return Ok(success),
+                Err(failure) => failure,
+            };
+            let retry_allowed = match failure.class {
+                RetryClass::Never => false,
+                RetryClass::Connect | RetryClass::RateLimited => true,
+                RetryClass::ServerError => method != Method::Post,
+            };
+            if !retry_allowed || attempts > self.max_retries {
+                return Err(with_attempts(failure.error, attempts));
+            }
+            let wait = failure.retry_after.unwrap_or_else(|| backoff(attempts));
+            if Instant::now() + wait >= deadline {
+                return Err(with_attempts(failure.error, attempts));
+            }
+            std::thread::sleep(wait);
+        }
+    }
+
+    fn attempt(
+        &self,
+        method: Method,
+        url: &str,
+        json_body: Option<&[u8]>,
+        deadline: Instant,
+    ) -> Result<Success, AttemptError> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(never(self.deadline_error()));
+        }
+        let auth = self.authorization.as_str();
+        let sent = match method {
+            Method::Get => self
+                .agent
+                .get(url)
+                .config()
+                .timeout_global(Some(remaining))
+                .build()
+                .header("Authorization", auth)
+                .call(),
+            Method::Delete => self
+                .agent
+                .delete(url)
+                .config()
+                .timeout_global(Some(remaining))
+                .build()
+                .header("Authorization", auth)
+                .call(),
+            Method::Post => self
+                .agent
+                .post(url)
+                .config()
+                .timeout_global(Some(remaining))
+                .build()
+                .header("Authorization", auth)
+                .header("Content-Type", "application/json")
+                .send(json_body.unwrap_or(b"{}")),
+        };
+        let mut response = sent.map_err(|e| self.transport_error(e, deadline))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_vec()
+            .map_err(|e| {
+                let mut failed = self.transport_error(e, deadline);
+                failed.error = failed.error.with_response(status, None);
+                failed.class = RetryClass::Never;
+                failed
+            })?;
+        classify(status, retry_after.as_deref(), &body).map_err(|f: Failure| AttemptError {
+            class: match status {
+                429 => RetryClass::RateLimited,
+                _ if f.retryable => RetryClass::ServerError,
+                _ => RetryClass::Never,
+            },
+            retry_after: f.retry_after,
+            error: f.error,
+        })
+    }
+
+    fn deadline_error(&self) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("deadline of {} ms passed", self.timeout.as_millis()),
+        )
+    }
+
+    /// Map a ureq error to a result kind and a retry class.
+    fn transport_error(&self, e: ureq::Error, deadline: Instant) -> AttemptError {
+        use std::io::ErrorKind as Io;
+        let transport = |what: String| Error::new(ErrorKind::Transport, what);
+        let past_deadline = Instant::now() >= deadline;
+        let (error, class) = match e {
+            ureq::Error::Timeout(_) if past_deadline => (self.deadline_error(), RetryClass::Never),
+            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => (
+                transport("connect timed out".into()),
+                RetryClass::Connect,
+            ),
+            ureq::Error::Timeout(_) => (self.deadline_error(), RetryClass::Never),
+            ureq::Error::HostNotFound => (transport("host not found".into()), RetryClass::Connect),
+            ureq::Error::ConnectionFailed => {
+                (transport("connection failed".into()), RetryClass::Connect)
+            }
+            ureq::Error::Io(io) => match io.kind() {
+                Io::ConnectionRefused
+                | Io::AddrNotAvailable
+                | Io::NetworkUnreachable
+                | Io::HostUnreachable => {
+                    (transport(format!("connect failed: {io}")), RetryClass::Connect)
+                }
+                Io::TimedOut | Io::WouldBlock if past_deadline => {
+                    (self.deadline_error(), RetryClass::Never)
+                }
+                Io::UnexpectedEof => (
+                    transport("connection closed before a complete response".into()),
+                    RetryClass::Never,
+                ),
+                _ => (transport(format!("connection error: {io}")), RetryClass::Never),
+            },
+            ureq::Error::Protocol(p) => (
+                Error::new(ErrorKind::InvalidResponse, format!("invalid HTTP response: {p}")),
+                RetryClass::Never,
+            ),
+            ureq::Error::BodyExceedsLimit(_) => (
+                Error::new(
+                    ErrorKind::InvalidResponse,
+                    format!("response body is larger than {MAX_BODY_BYTES} bytes"),
+                ),
+                RetryClass::Never,
+            ),
+            ureq::Error::LargeResponseHeader(..) => (
+                Error::new(ErrorKind::InvalidResponse, "response header is too large"),
+                RetryClass::Never,
+            ),
+            ureq::Error::ConnectProxyFailed(why) => (
+                transport(format!("proxy CONNECT failed: {why}")),
+                RetryClass::Connect,
+            ),
+            ureq::Error::Tls(why) => (transport(format!("TLS error: {why}")), RetryClass::Never),
+            ureq::Error::Rustls(why) => {
+                (transport(format!("TLS error: {why}")), RetryClass::Never)
+            }
+            other => (transport(other.to_string()), RetryClass::Never),
+        };
+        never_or(error, class)
+    }
+}
+
+fn never(error: Error) -> AttemptError {
+    never_or(error, RetryClass::Never)
+}
+
+fn never_or(error: Error, class: RetryClass) -> AttemptError {
+    AttemptError {
+        error,
+        class,
+        retry_after: None,
+    }
+}
+
+fn with_attempts(error: Error, attempts: u32) -> Error {
+    if attempts > 1 {
+        error.after_attempts(attempts)
+    } else {
+        error
+    }
+}
+
+/// About 100 ms before the first retry, doubling, capped at 2 s, ±25 % jitter so that
+/// many clients failing together do not retry together.
+fn backoff(attempts_so_far: u32) -> Duration {
+    let exp = attempts_so_far.saturating_sub(1).min(16);
+    let base = FIRST_BACKOFF.saturating_mul(1 << exp).min(MAX_BACKOFF);
+    base.mul_f64(0.75 + fastrand::f64() * 0.5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        for _ in 0..100 {
+            let first = backoff(1);
+            assert!(first >= Duration::from_millis(75) && first <= Duration::from_millis(125));
+            let third = backoff(3);
+            assert!(third >= Duration::from_millis(300) && third <= Duration::from_millis(500));
+            assert!(backoff(30) <= Duration::from_millis(2500));
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! `PlivoClient` and the Audio Stream operations.
+
+use std::ffi::c_char;
+
+use crate::client::{Client, Error, Options};
+
+use super::boundary::{
+    arg_ref, arg_str, call, clear_out, construct, free, opt_str, put_string, Done,
+};
+use super::code::PlivoCode;
+use super::options::PlivoOptions;
+use super::params::PlivoStreamParams;
+
+/// A Plivo API client: credentials, base URL, options and a keep-alive connection pool.
+///
+/// Create with `plivo_client_new()` or `plivo_client_new_with_options()`, free with
+/// `plivo_client_free()`. Immutable after construction: one client may be used from
+/// many threads at once (they share its connection pool); sequential calls reuse one
+/// kept-alive connection. Create it once and keep it for the life of the process.
+pub struct PlivoClient {
+    inner: Client,
+}
+
+/// Create a client with default options.
+///
+/// A NULL `auth_id` / `auth_token` is read from the environment variables
+/// `PLIVO_AUTH_ID` / `PLIVO_AUTH_TOKEN`. The base URL is `PLIVO_BASE_URL` when set and
+/// not empty, else `https://api.plivo.com/v1/`; it is read once, here. Nothing is sent
+/// over the network.
+///
+/// Returns an owned client to free with `plivo_client_free()`, or NULL on failure with
+/// the last error set: `PLIVO_ERR_INVALID_ARGUMENT` for missing or empty credentials
+/// (the message names the missing variable), an `auth_id` that is not 1–64 ASCII
+/// letters and digits, non-UTF-8 strings, a malformed `PLIVO_BASE_URL`, or plain
+/// `http://` to a non-loopback host. The strings are copied; the caller keeps them.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn plivo_client_new(
+    auth_id: *const c_char,
+    auth_token: *const c_char,
+) -> *mut PlivoClient {
+    plivo_client_new_with_options(auth_id, auth_token, std::ptr::null())
+}
+
+/// Create a client with options (NULL `options` = defaults).
+///
+/// Same rules as `plivo_client_new()`; a base URL set in `options` takes precedence
+/// over `PLIVO_BASE_URL`. The loopback rule for plain `http://` is checked here, where
+/// `allow_insecure_http` is known. The client copies what it needs: `options` may be
+/// freed (or changed) right after this call. Returns NULL on failure with the last
+/// error set. Thread-safe (do not modify `options` concurrently).
+#[no_mangle]
+pub extern "C" fn plivo_client_new_with_options(
+    auth_id: *const c_char,
+    auth_token: *const c_char,
+    options: *const PlivoOptions,
+) -> *mut PlivoClient {
+    construct(|| {
+        let auth_id = opt_str(auth_id, "auth_id")?;
+        let auth_token = opt_str(auth_token, "auth_token")?;
+        let defaults = Options::default();
+        let options = if options.is_null() {
+            &defaults
+        } else {
+            &arg_ref(options, "options")?.inner
+        };
+        let inner = Client::new(auth_id, auth_token, options)
+            .map_err(|e| e.in_operation("plivo_client_new"))?;
+        Ok(PlivoClient { inner })
+    })
+}
+
+/// Free a client and its connections; the auth token's memory is overwritten first.
+///
+/// NULL is a no-op. The client must not be in use by another thread, and must not be
+/// used or freed again afterwards. Does not touch the last-error state.
+#[no_mangle]
+pub extern "C" fn plivo_client_free(client: *mut PlivoClient) {
+    free(client)
+}
+
+/// Stop one audio stream of a live call:
+/// `DELETE {base}Account/{auth_id}/Call/{call_uuid}/Stream/{stream_uuid}/`.
+///
+/// Returns `PLIVO_OK` on any 2xx (the API answers 204), `PLIVO_ERR_NO_ACTIVE_STREAM`
+/// when the stream was already stopped (treat it as success if stop is idempotent for
+/// you), or another code; the last error holds the message, HTTP status and api_id.
+/// `call_uuid` and `stream_uuid` must be 1–128 characters of `A-Z a-z 0-9 - _`;
+/// anything else (and any NULL) is `PLIVO_ERR_INVALID_ARGUMENT` and nothing is sent.
+/// Blocks for at most the client's `timeout_ms` (default 10 s), retries included.
+/// Thread-safe: many threads may stop streams on one client at once.
+#[no_mangle]
+pub extern "C" fn plivo_stop_stream(
+    client: *const PlivoClient,
+    call_uuid: *const c_char,
+    stream_uuid: *const c_char,
+) -> PlivoCode {
+    call(|| {
+        let client = client_ref(client)?;
+        let call_uuid = arg_str(call_uuid, "call_uuid")?;
+        let stream_uuid = arg_str(stream_uuid, "stream_uuid")?;
+        Ok(client.stop_stream(call_uuid, stream_uuid)?.into())
+    })
+}
+
+/// Stop every active stream of a call: `DELETE {base}Account/{auth_id}/Call/{call_uuid}/Stream/`.
+///
+/// `PLIVO_OK` on 2xx; `PLIVO_ERR_NO_ACTIVE_STREAM` when the call had none. Argument,
+/// blocking and thread rules as for `plivo_stop_stream()`.
+#[no_mangle]
+pub extern "C" fn plivo_stop_all_streams(
+    client: *const PlivoClient,
+    call_uuid: *const c_char,
+) -> PlivoCode {
+    call(|| {
+        let client = client_ref(client)?;
+        let call_uuid = arg_str(call_uuid, "call_uuid")?;
+        Ok(client.stop_all_streams(call_uuid)?.into())
+    })
+}
+
+/// Start streaming a call's audio to a WebSocket service:
+/// `POST {base}Account/{auth_id}/Call/{call_uuid}/Stream/` with a JSON body.
+///
+/// `service_url` must be a `ws://` or `wss://` URL; `params` (NULL = API defaults) are
+/// checked before anything is sent (e.g. bidirectional needs audio_track inbound), all
+/// failures being `PLIVO_ERR_INVALID_ARGUMENT`. Any 2xx is `PLIVO_OK`. When
+/// `stream_id_out` is not NULL it receives the new stream's id, owned by the caller
+/// and freed with `plivo_string_free()`; then a 2xx answer without a string
+/// `stream_id` is `PLIVO_ERR_INVALID_RESPONSE`. `*stream_id_out` is NULL on failure.
+/// Not retried on 5xx (the stream may have started); retried on connect failures and
+/// 429. Blocking and thread rules as for `plivo_stop_stream()`.
+#[no_mangle]
+pub extern "C" fn plivo_start_stream(
+    client: *const PlivoClient,
+    call_uuid: *const c_char,
+    service_url: *const c_char,
+    params: *const PlivoStreamParams,
+    stream_id_out: *mut *mut c_char,
+) -> PlivoCode {
+    clear_out(stream_id_out);
+    call(|| {
+        let client = client_ref(client)?;
+        let call_uuid = arg_str(call_uuid, "call_uuid")?;
+        let service_url = arg_str(service_url, "service_url")?;
+        let defaults = Default::default();
+        let params = if params.is_null() {
+            &defaults
+        } else {
+            &arg_ref(params, "params")?.inner
+        };
+        if stream_id_out.is_null() {
+            return Ok(client.start_stream(call_uuid, service_url, params)?.into());
+        }
+        reply_string(
+            stream_id_out,
+            client.start_stream_id(call_uuid, service_url, params)?,
+        )
+    })
+}
+
+/// Details of one stream: `GET {base}Account/{auth_id}/Call/{call_uuid}/Stream/{stream_uuid}/`.
+///
+/// On `PLIVO_OK`, `*json_out` receives the response body (a JSON object with
+/// `stream_id`, `status`, `service_url`, `audio_track`, timestamps, ...), owned by the
+/// caller and freed with `plivo_string_free()`. `json_out` must not be NULL;
+/// `*json_out` is NULL on failure. A 2xx body that is not a JSON object is
+/// `PLIVO_ERR_INVALID_RESPONSE`. Argument, blocking and thread rules as for
+/// `plivo_stop_stream()`.
+#[no_mangle]
+pub extern "C" fn plivo_get_stream(
+    client: *const PlivoClient,
+    call_uuid: *const c_char,
+    stream_uuid: *const c_char,
+    json_out: *mut *mut c_char,
+) -> PlivoCode {
+    clear_out(json_out);
+    call(|| {
+        let client = client_ref(client)?;
+        let call_uuid = arg_str(call_uuid, "call_uuid")?;
+        let stream_uuid = arg_str(stream_uuid, "stream_uuid")?;
+        require_out(json_out)?;
+        reply_string(json_out, client.get_stream_json(call_uuid, stream_uuid)?)
+    })
+}
+
+/// A call's streams: `GET {base}Account/{auth_id}/Call/{call_uuid}/Stream/`.
+///
+/// On `PLIVO_OK`, `*json_out` receives the response body, a JSON object with `meta`
+/// (`count`, `limit`, `offset`, `next`, `previous`) and `objects` (the streams),
+/// owned by the caller and freed with `plivo_string_free()`. `json_out` must not be
+/// NULL; `*json_out` is NULL on failure. Argument, blocking and thread rules as for
+/// `plivo_stop_stream()`.
+#[no_mangle]
+pub extern "C" fn plivo_list_streams(
+    client: *const PlivoClient,
+    call_uuid: *const c_char,
+    json_out: *mut *mut c_char,
+) -> PlivoCode {
+    clear_out(json_out);
+    call(|| {
+        let client = client_ref(client)?;
+        let call_uuid = arg_str(call_uuid, "call_uuid")?;
+        require_out(json_out)?;
+        reply_string(json_out, client.list_streams_json(call_uuid)?)
+    })
+}
+
+/// Free a string returned through a `char **` out-parameter. NULL is a no-op.
+/// Never pass it to `free()`, and never pass `plivo_last_error()`, `plivo_code_name()`
+/// or `plivo_version()` results here. Does not touch the last-error state.
+#[no_mangle]
+pub extern "C" fn plivo_string_free(s: *mut c_char) {
+    super::boundary::guard_or((), || {
+        if !s.is_null() {
+            // SAFETY: `s` came from `CString::into_raw` in `put_string` (documented).
+            drop(unsafe { std::ffi::CString::from_raw(s) });
+        }
+    })
+}
+
+fn client_ref<'a>(client: *const PlivoClient) -> Result<&'a Client, Error> {
+    Ok(&arg_ref(client, "client")?.inner)
+}
+
+fn require_out(out: *mut *mut c_char) -> Result<(), Error> {
+    if out.is_null() {
+        return Err(Error::invalid("json_out is NULL"));
+    }
+    Ok(())
+}
+
+/// Hand the reply's text to the caller and record its status and api_id.
+fn reply_string(out: *mut *mut c_char, reply: crate::client::Reply<String>) -> Result<Done, Error> {
+    let done = Done {
+        http_status: reply.status,
+        api_id: reply.api_id,
+    };
+    put_string(out, reply.value)?;
+    Ok(done)
+}
