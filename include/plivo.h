@@ -274,6 +274,9 @@ enum PlivoCode plivo_last_error_code(void);
  * The HTTP status of the last response received by the calling thread's most recent
  * fallible call (204 after a successful stop), or 0 when no response was received
  * (invalid argument, connect failure, timeout before the answer, non-HTTP calls).
+ * A status line counts as received even when reading the rest of that response then
+ * failed: e.g. `PLIVO_ERR_TRANSPORT` with status 400 when the connection closed in the
+ * middle of a 400's body. After retries it is the status of the last attempt.
  * Per thread.
  */
 int plivo_last_http_status(void);
@@ -287,10 +290,11 @@ int plivo_last_http_status(void);
 const char *plivo_last_api_id(void);
 
 /**
- * New options with the defaults: base URL from `PLIVO_BASE_URL` or
- * `https://api.plivo.com/v1/`, timeout 10000 ms, connect timeout 3000 ms, 2 retries,
- * proxy from `HTTPS_PROXY`/`NO_PROXY`, the bundled Mozilla root certificates,
- * `http://` only to loopback.
+ * New options with the defaults: no base URL (the client constructor then reads
+ * `PLIVO_BASE_URL`, else uses `https://api.plivo.com/v1/`), timeout 10000 ms, connect
+ * timeout 3000 ms, 2 retries, no proxy option (the environment's `HTTPS_PROXY` /
+ * `NO_PROXY` apply), the bundled Mozilla root certificates, `http://` only to
+ * loopback.
  *
  * Returns an owned object to free with `plivo_options_free()`; NULL only if memory
  * runs out. Sets the last error (cleared on success).

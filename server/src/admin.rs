@@ -61,7 +61,10 @@ fn add_call(state: &State, body: &[u8]) -> Outcome {
         Err(e) => return error(400, &format!("invalid body: {e}")),
     };
     if !is_ident(&call.call_uuid) || !call.streams.iter().all(|s| is_ident(s)) {
-        return error(400, "identifiers must be 1-128 characters of A-Z a-z 0-9 - _");
+        return error(
+            400,
+            "identifiers must be 1-128 characters of A-Z a-z 0-9 - _",
+        );
     }
     state.seed(&call.call_uuid, &call.streams);
     Reply::json(

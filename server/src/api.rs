@@ -40,8 +40,7 @@ pub fn split_target(target: &str) -> (&str, &str) {
 pub fn is_ident(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 128
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
@@ -113,7 +112,8 @@ fn method_not_allowed(allow: &'static str) -> Outcome {
         .into()
 }
 
-fn v1(state: &State, req: &Request) -> Outcome {
+/// Counts a /v1/ request and appends it to the request log.
+pub fn record(state: &State, req: &Request) {
     state.record(LoggedRequest {
         seq: 0,
         conn: req.conn,
@@ -124,6 +124,10 @@ fn v1(state: &State, req: &Request) -> Outcome {
         content_type: lossy(req.content_type),
         body: String::from_utf8_lossy(req.body).into_owned(),
     });
+}
+
+fn v1(state: &State, req: &Request) -> Outcome {
+    record(state, req);
     let (path, query) = split_target(req.target);
     let Some(route) = Route::parse(path) else {
         return Reply::error(404, "not found").into();

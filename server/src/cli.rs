@@ -140,7 +140,11 @@ impl Cli {
     }
 
     pub fn auth_token(&self) -> String {
-        resolve(self.auth_token.clone(), "PLIVO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+        resolve(
+            self.auth_token.clone(),
+            "PLIVO_AUTH_TOKEN",
+            DEFAULT_AUTH_TOKEN,
+        )
     }
 
     /// The address to bind, refusing non-loopback ones unless allowed.

@@ -87,10 +87,15 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let mut sigterm = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("plivo-server: cannot handle SIGTERM: {e}");
+    // Both handlers are installed before the URL is printed, so a signal sent by anyone
+    // who has read the URL ends the server cleanly.
+    let (mut sigterm, mut sigint) = match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(term), Ok(int)) => (term, int),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("plivo-server: cannot handle signals: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -104,8 +109,6 @@ async fn run(cli: Cli) -> ExitCode {
         state.auth_id
     );
 
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -119,7 +122,7 @@ async fn run(cli: Cli) -> ExitCode {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             },
-            _ = &mut ctrl_c => break,
+            _ = sigint.recv() => break,
             _ = sigterm.recv() => break,
         }
     }

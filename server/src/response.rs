@@ -40,7 +40,10 @@ pub enum Payload {
     Empty,
     Full(Bytes),
     /// `len` filler bytes, with Content-Length (`chunked == false`) or chunked.
-    Huge { len: u64, chunked: bool },
+    Huge {
+        len: u64,
+        chunked: bool,
+    },
     /// These bytes, one every `DRIP_DELAY`, with Content-Length.
     Drip(Bytes),
 }
@@ -95,7 +98,10 @@ static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
 /// The hyper body type for every response.
 pub enum ResBody {
     Full(Option<Bytes>),
-    Repeat { remaining: u64, exact: bool },
+    Repeat {
+        remaining: u64,
+        exact: bool,
+    },
     Drip {
         data: Bytes,
         pos: usize,

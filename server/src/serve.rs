@@ -42,7 +42,7 @@ pub async fn serve_connection(state: Arc<State>, tcp: TcpStream, conn: u64) {
     }
 }
 
-fn header<'a>(req: &'a hyper::http::request::Parts, name: hyper::header::HeaderName) -> Option<&'a [u8]> {
+fn header(req: &hyper::http::request::Parts, name: hyper::header::HeaderName) -> Option<&[u8]> {
     req.headers.get(name).map(HeaderValue::as_bytes)
 }
 
@@ -54,26 +54,27 @@ async fn handle(
 ) -> Result<Response<ResBody>, io::Error> {
     let (parts, body) = req.into_parts();
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let body: Bytes = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                let reply = Reply::error(413, "request body too large");
-                log_request(&state, conn, parts.method.as_str(), target, 413);
-                return Ok(to_response(reply));
-            }
-            return Err(io::Error::other(e));
-        }
-    };
-    let request = api::Request {
+    let mut request = api::Request {
         conn,
         method: parts.method.as_str(),
         target,
         authorization: header(&parts, AUTHORIZATION),
         user_agent: header(&parts, USER_AGENT),
         content_type: header(&parts, CONTENT_TYPE),
-        body: &body,
+        body: &[],
     };
+    let body: Bytes = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            if target.starts_with("/v1/") {
+                api::record(&state, &request); // logged without its body
+            }
+            log_request(&state, conn, request.method, target, 413);
+            return Ok(to_response(Reply::error(413, "request body too large")));
+        }
+        Err(e) => return Err(io::Error::other(e)),
+    };
+    request.body = &body;
     match api::handle(&state, &request) {
         Outcome::Reply(reply) => {
             log_request(&state, conn, request.method, target, reply.status);
@@ -81,7 +82,10 @@ async fn handle(
         }
         Outcome::Stall => {
             if state.verbose {
-                eprintln!("plivo-server: conn {conn}: {} {target} -> stall", request.method);
+                eprintln!(
+                    "plivo-server: conn {conn}: {} {target} -> stall",
+                    request.method
+                );
             }
             tokio::time::sleep(STALL).await;
             Err(io::Error::other("stall over"))

@@ -78,11 +78,9 @@ fn check_extra_headers(value: &str) -> Result<(), String> {
                 && !val.contains('=')
         });
         if !ok {
-            return Err(
-                "extra_headers must be comma-separated key=value pairs \
+            return Err("extra_headers must be comma-separated key=value pairs \
                  (keys of A-Z a-z 0-9 _ -, values without ',' or '=')"
-                    .to_string(),
-            );
+                .to_string());
         }
     }
     Ok(())
@@ -113,9 +111,7 @@ fn from_object(obj: &Map<String, Value>) -> Result<StreamParams, String> {
     let status_callback_url = match string_field(obj, "status_callback_url")? {
         None => None,
         Some(u) if url_with_scheme(u, &["http://", "https://"]) => Some(u.to_string()),
-        Some(_) => {
-            return Err("status_callback_url must be an http:// or https:// URL".to_string())
-        }
+        Some(_) => return Err("status_callback_url must be an http:// or https:// URL".to_string()),
     };
     let status_callback_method = one_of(obj, "status_callback_method", &["GET", "POST"], "POST")?;
     let content_type = one_of(obj, "content_type", &CONTENT_TYPES, CONTENT_TYPES[0])?;
@@ -177,20 +173,29 @@ mod tests {
         assert!(err("{}").contains("service_url"));
         assert!(err(r#"{"service_url":"http://x"}"#).contains("service_url"));
         assert!(err(r#"{"service_url":"ws://x","audio_track":"left"}"#).contains("audio_track"));
-        assert!(err(r#"{"service_url":"ws://x","bidirectional":true,"audio_track":"both"}"#)
-            .contains("bidirectional"));
+        assert!(
+            err(r#"{"service_url":"ws://x","bidirectional":true,"audio_track":"both"}"#)
+                .contains("bidirectional")
+        );
         assert!(err(r#"{"service_url":"ws://x","stream_timeout":0}"#).contains("stream_timeout"));
         assert!(err(r#"{"service_url":"ws://x","stream_timeout":1.5}"#).contains("stream_timeout"));
-        assert!(err(r#"{"service_url":"ws://x","status_callback_url":"ftp://x"}"#)
-            .contains("status_callback_url"));
-        assert!(err(r#"{"service_url":"ws://x","status_callback_method":"PUT"}"#)
-            .contains("status_callback_method"));
-        assert!(err(r#"{"service_url":"ws://x","content_type":"audio/wav"}"#)
-            .contains("content_type"));
-        assert!(err(r#"{"service_url":"ws://x","extra_headers":"a=b=c"}"#)
-            .contains("extra_headers"));
-        assert!(err(r#"{"service_url":"ws://x","extra_headers":"a b=c"}"#)
-            .contains("extra_headers"));
+        assert!(
+            err(r#"{"service_url":"ws://x","status_callback_url":"ftp://x"}"#)
+                .contains("status_callback_url")
+        );
+        assert!(
+            err(r#"{"service_url":"ws://x","status_callback_method":"PUT"}"#)
+                .contains("status_callback_method")
+        );
+        assert!(
+            err(r#"{"service_url":"ws://x","content_type":"audio/wav"}"#).contains("content_type")
+        );
+        assert!(
+            err(r#"{"service_url":"ws://x","extra_headers":"a=b=c"}"#).contains("extra_headers")
+        );
+        assert!(
+            err(r#"{"service_url":"ws://x","extra_headers":"a b=c"}"#).contains("extra_headers")
+        );
         let long = format!(
             r#"{{"service_url":"ws://x","extra_headers":"{}"}}"#,
             "a=b,".repeat(200)

@@ -95,10 +95,7 @@ impl StreamRec {
             end_time: self.end_time.map(format_utc),
             error_code: None,
             error_message: None,
-            resource_uri: format!(
-                "/v1/Account/{auth_id}/Call/{call_uuid}/Stream/{}/",
-                self.id
-            ),
+            resource_uri: format!("/v1/Account/{auth_id}/Call/{call_uuid}/Stream/{}/", self.id),
             rounded_bill_duration: rounded,
             service_url: &self.params.service_url,
             start_time: start,

@@ -65,7 +65,11 @@ fn unknown_things_are_404_and_wrong_methods_405() {
         assert_eq!(resp.status, 404, "{method} {path}");
         assert_eq!(resp.assert_api_json()["error"], "not found");
     }
-    let resp = server.api("POST", "Call/nope/Stream/", Some(r#"{"service_url":"wss://x/"}"#));
+    let resp = server.api(
+        "POST",
+        "Call/nope/Stream/",
+        Some(r#"{"service_url":"wss://x/"}"#),
+    );
     assert_eq!(resp.status, 404);
 
     let resp = server.api("PUT", "Call/c1/Stream/s1/", None);
@@ -94,7 +98,11 @@ fn start_get_list_stop_all() {
     assert_eq!(v["message"], "audio streaming started");
     let id1 = v["stream_id"].as_str().unwrap().to_string();
     assert_eq!(id1.len(), 36);
-    let resp = server.api("POST", "Call/c1/Stream/", Some(r#"{"service_url":"ws://h/"}"#));
+    let resp = server.api(
+        "POST",
+        "Call/c1/Stream/",
+        Some(r#"{"service_url":"ws://h/"}"#),
+    );
     assert_eq!(resp.status, 202);
     let id2 = resp.json()["stream_id"].as_str().unwrap().to_string();
     assert_ne!(id1, id2);
@@ -143,7 +151,9 @@ fn start_get_list_stop_all() {
     let resp = server.api("DELETE", &format!("Call/c1/Stream/{id2}/"), None);
     assert_eq!(resp.error(), "No active stream found");
 
-    let s = server.api("GET", &format!("Call/c1/Stream/{id2}/"), None).json();
+    let s = server
+        .api("GET", &format!("Call/c1/Stream/{id2}/"), None)
+        .json();
     assert_eq!(s["status"], "Stopped");
     assert!(s["end_time"].is_string());
 }
@@ -166,7 +176,9 @@ fn list_paging() {
     assert!(v["meta"]["previous"].is_null());
     assert_eq!(v["objects"].as_array().unwrap().len(), 20);
 
-    let v = server.api("GET", "Call/big/Stream/?limit=20&offset=20", None).json();
+    let v = server
+        .api("GET", "Call/big/Stream/?limit=20&offset=20", None)
+        .json();
     let objects = v["objects"].as_array().unwrap();
     assert_eq!(objects.len(), 5);
     assert_eq!(objects[0]["stream_id"], "s20");
@@ -176,7 +188,9 @@ fn list_paging() {
         format!("/v1/Account/{AUTH_ID}/Call/big/Stream/?limit=20&offset=0").as_str()
     );
 
-    let v = server.api("GET", "Call/big/Stream/?offset=3&limit=2", None).json();
+    let v = server
+        .api("GET", "Call/big/Stream/?offset=3&limit=2", None)
+        .json();
     assert_eq!(v["objects"][0]["stream_id"], "s03");
     assert_eq!(v["objects"].as_array().unwrap().len(), 2);
     assert_eq!(
@@ -205,23 +219,50 @@ fn start_validation_errors() {
         ("{}", "service_url"),
         (r#"{"service_url":"https://x/"}"#, "service_url"),
         (r#"{"service_url":5}"#, "service_url"),
-        (r#"{"service_url":"wss://x/","bidirectional":"yes"}"#, "bidirectional"),
-        (r#"{"service_url":"wss://x/","audio_track":"left"}"#, "audio_track"),
+        (
+            r#"{"service_url":"wss://x/","bidirectional":"yes"}"#,
+            "bidirectional",
+        ),
+        (
+            r#"{"service_url":"wss://x/","audio_track":"left"}"#,
+            "audio_track",
+        ),
         (
             r#"{"service_url":"wss://x/","bidirectional":true,"audio_track":"both"}"#,
             "bidirectional",
         ),
-        (r#"{"service_url":"wss://x/","stream_timeout":0}"#, "stream_timeout"),
-        (r#"{"service_url":"wss://x/","stream_timeout":"60"}"#, "stream_timeout"),
-        (r#"{"service_url":"wss://x/","status_callback_url":"ws://x"}"#, "status_callback_url"),
-        (r#"{"service_url":"wss://x/","status_callback_method":"PUT"}"#, "status_callback_method"),
-        (r#"{"service_url":"wss://x/","content_type":"audio/wav"}"#, "content_type"),
-        (r#"{"service_url":"wss://x/","extra_headers":"a=b,c"}"#, "extra_headers"),
+        (
+            r#"{"service_url":"wss://x/","stream_timeout":0}"#,
+            "stream_timeout",
+        ),
+        (
+            r#"{"service_url":"wss://x/","stream_timeout":"60"}"#,
+            "stream_timeout",
+        ),
+        (
+            r#"{"service_url":"wss://x/","status_callback_url":"ws://x"}"#,
+            "status_callback_url",
+        ),
+        (
+            r#"{"service_url":"wss://x/","status_callback_method":"PUT"}"#,
+            "status_callback_method",
+        ),
+        (
+            r#"{"service_url":"wss://x/","content_type":"audio/wav"}"#,
+            "content_type",
+        ),
+        (
+            r#"{"service_url":"wss://x/","extra_headers":"a=b,c"}"#,
+            "extra_headers",
+        ),
     ];
     for (body, needle) in cases {
         let resp = server.api("POST", "Call/c1/Stream/", Some(body));
         assert_eq!(resp.status, 400, "{body}");
-        let err = resp.assert_api_json()["error"].as_str().unwrap().to_string();
+        let err = resp.assert_api_json()["error"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(err.contains(needle), "{body}: {err}");
     }
     // A body that is not declared JSON.
@@ -229,10 +270,16 @@ fn start_validation_errors() {
     let resp = server.request(
         "POST",
         &account_path("Call/c1/Stream/"),
-        &[("Authorization", &auth), ("Content-Type", "application/x-www-form-urlencoded")],
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
         b"service_url=wss://x/",
     );
     assert_eq!(resp.status, 400);
     // Nothing was started.
-    assert_eq!(server.api("GET", "Call/c1/Stream/", None).json()["meta"]["count"], 0);
+    assert_eq!(
+        server.api("GET", "Call/c1/Stream/", None).json()["meta"]["count"],
+        0
+    );
 }

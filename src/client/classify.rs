@@ -108,8 +108,12 @@ mod tests {
 
     #[test]
     fn no_active_stream() {
-        let f = classify(400, None, br#"{"api_id":"a2","error":"No active stream found"}"#)
-            .unwrap_err();
+        let f = classify(
+            400,
+            None,
+            br#"{"api_id":"a2","error":"No active stream found"}"#,
+        )
+        .unwrap_err();
         assert_eq!(f.error.kind(), ErrorKind::NoActiveStream);
         assert_eq!(f.error.api_id(), Some("a2"));
         assert_eq!(f.error.http_status(), Some(400));
@@ -126,8 +130,14 @@ mod tests {
         assert!(f.error.message().contains("Bad Gateway"));
         assert!(!f.error.message().contains('\r'));
         let f = classify(400, None, br#"{"error":"boom"}"#).unwrap_err();
-        assert_eq!((f.error.kind(), f.error.api_id()), (ErrorKind::BadRequest, None));
+        assert_eq!(
+            (f.error.kind(), f.error.api_id()),
+            (ErrorKind::BadRequest, None)
+        );
         let f = classify(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"), b"").unwrap_err();
-        assert_eq!((f.error.kind(), f.retry_after), (ErrorKind::RateLimited, None));
+        assert_eq!(
+            (f.error.kind(), f.retry_after),
+            (ErrorKind::RateLimited, None)
+        );
     }
 }

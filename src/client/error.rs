@@ -59,21 +59,26 @@ fn says_no_active_stream(message: &str) -> bool {
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    /// Whether `message` already starts with the operation's name.
+    named: bool,
     http_status: Option<u16>,
     api_id: Option<String>,
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+    /// An error of this kind with this message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
             message: message.into(),
+            named: false,
             http_status: None,
             api_id: None,
         }
     }
 
-    pub(crate) fn invalid(message: impl Into<String>) -> Error {
+    /// An [`ErrorKind::InvalidArgument`] error.
+    pub fn invalid(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidArgument, message)
     }
 
@@ -83,9 +88,13 @@ impl Error {
         self
     }
 
-    /// Prefix the message with the operation that failed, e.g. `stop_stream(call=…)`.
-    pub(crate) fn in_operation(mut self, operation: &str) -> Error {
-        self.message = format!("{operation}: {}", self.message);
+    /// Prefix the message with the operation that failed, e.g. `stop_stream(call=…)`,
+    /// unless an inner layer already named it.
+    pub fn in_operation(mut self, operation: &str) -> Error {
+        if !self.named {
+            self.message = format!("{operation}: {}", self.message);
+            self.named = true;
+        }
         self
     }
 
@@ -152,8 +161,16 @@ mod tests {
     #[test]
     fn status_classes() {
         let cases = [
-            (400, Some("No active stream found"), ErrorKind::NoActiveStream),
-            (400, Some("no active stream found."), ErrorKind::NoActiveStream),
+            (
+                400,
+                Some("No active stream found"),
+                ErrorKind::NoActiveStream,
+            ),
+            (
+                400,
+                Some("no active stream found."),
+                ErrorKind::NoActiveStream,
+            ),
             (400, Some("invalid service_url"), ErrorKind::BadRequest),
             (400, None, ErrorKind::BadRequest),
             (401, None, ErrorKind::Authentication),

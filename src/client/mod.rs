@@ -6,6 +6,7 @@ mod error;
 mod ids;
 mod options;
 mod proxy_env;
+mod resolver;
 mod stream;
 mod transport;
 
@@ -18,8 +19,8 @@ pub use classify::{classify, parse_retry_after, MAX_BODY_BYTES};
 pub use error::{Error, ErrorKind};
 pub use ids::{check_auth_id, check_id, MAX_AUTH_ID_LEN, MAX_ID_LEN};
 pub use options::{
-    Options, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT_MS, MAX_RETRIES_LIMIT, MAX_TIMEOUT_MS,
+    Options, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS,
+    MAX_RETRIES_LIMIT, MAX_TIMEOUT_MS,
 };
 pub use stream::{
     AudioTrack, CallbackMethod, ContentType, Stream, StreamList, StreamListMeta, StreamParams,
@@ -105,7 +106,8 @@ impl Client {
         }
         let mut pair = Zeroizing::new(format!("{auth_id}:"));
         pair.push_str(&token);
-        let encoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()));
+        let encoded =
+            Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()));
         let authorization = Zeroizing::new(format!("Basic {}", encoded.as_str()));
         let transport = Transport::new(TransportConfig {
             base_url: &base_url,
@@ -137,7 +139,13 @@ impl Client {
     /// Stop one audio stream: `DELETE …/Call/{call_uuid}/Stream/{stream_uuid}/`.
     /// An answer that there is no active stream is [`ErrorKind::NoActiveStream`].
     pub fn stop_stream(&self, call_uuid: &str, stream_uuid: &str) -> Result<Reply<()>, Error> {
-        let op = || format!("stop_stream(call_uuid={call_uuid}, stream_uuid={stream_uuid})");
+        let op = || {
+            format!(
+                "stop_stream(call_uuid={}, stream_uuid={})",
+                shown(call_uuid),
+                shown(stream_uuid)
+            )
+        };
         self.run(op, || {
             check_id("call_uuid", call_uuid)?;
             check_id("stream_uuid", stream_uuid)?;
@@ -153,7 +161,12 @@ impl Client {
         }
     }
 
-    fn send(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Reply<Vec<u8>>, Error> {
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Reply<Vec<u8>>, Error> {
         let success = self.transport.execute(method, url, body)?;
         Ok(Reply {
             status: success.status,
@@ -173,6 +186,21 @@ impl Client {
                 .redact(&[self.secrets[0].as_str(), self.secrets[1].as_str()])
         })
     }
+}
+
+/// An identifier as it may appear in a message: control characters escaped and long
+/// values cut, so that untrusted input cannot forge log lines or flood them.
+pub(crate) fn shown(id: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    let mut out: String = id
+        .chars()
+        .take(MAX_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if id.chars().nth(MAX_CHARS).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 fn credential(given: Option<&str>, env: &str, what: &str) -> Result<String, Error> {

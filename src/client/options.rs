@@ -155,7 +155,8 @@ fn checked_ms(name: &str, ms: u32) -> Result<Duration, Error> {
 
 /// Check and normalize a base URL (trailing slash added).
 pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
-    let refuse = |why: &str| Error::invalid(format!("base URL {url:?} {why}"));
+    let shown = redact_userinfo(url);
+    let refuse = |why: &str| Error::invalid(format!("base URL {shown:?} {why}"));
     let uri: Uri = url
         .parse()
         .map_err(|_| refuse("is not an absolute http:// or https:// URL"))?;
@@ -165,7 +166,9 @@ pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
     }
     let authority = uri.authority().ok_or_else(|| refuse("has no host"))?;
     if authority.as_str().contains('@') {
-        return Err(refuse("must not contain user info; credentials are sent as Basic auth"));
+        return Err(refuse(
+            "must not contain user info; credentials are sent as Basic auth",
+        ));
     }
     if authority.host().is_empty() {
         return Err(refuse("has no host"));
@@ -184,7 +187,10 @@ pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
 pub(crate) fn url_host(url: &str) -> String {
     url.parse::<Uri>()
         .ok()
-        .and_then(|u| u.host().map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase()))
+        .and_then(|u| {
+            u.host()
+                .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+        })
         .unwrap_or_default()
 }
 
@@ -247,8 +253,15 @@ mod tests {
         );
         assert_eq!(normalize_base_url("https://h").unwrap(), "https://h/");
         for bad in [
-            "", "api.plivo.com/v1/", "ftp://h/", "http://", "http:///v1/", "https://u:p@h/",
-            "https://h/v1/?x=1", "https://h/v1/#f", "ws://h/",
+            "",
+            "api.plivo.com/v1/",
+            "ftp://h/",
+            "http://",
+            "http:///v1/",
+            "https://u:p@h/",
+            "https://h/v1/?x=1",
+            "https://h/v1/#f",
+            "ws://h/",
         ] {
             assert!(normalize_base_url(bad).is_err(), "{bad:?}");
         }
@@ -259,7 +272,13 @@ mod tests {
         for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1"] {
             assert!(is_loopback_host(host), "{host}");
         }
-        for host in ["0.0.0.0", "10.0.0.1", "example.com", "localhost.example.com", "::"] {
+        for host in [
+            "0.0.0.0",
+            "10.0.0.1",
+            "example.com",
+            "localhost.example.com",
+            "::",
+        ] {
             assert!(!is_loopback_host(host), "{host}");
         }
         assert_eq!(url_host("http://[::1]:80/v1/"), "::1");

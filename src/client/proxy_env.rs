@@ -23,10 +23,7 @@ pub(crate) fn proxy_for(base_url: &str) -> Result<Option<Proxy>, Error> {
     } else {
         &["http_proxy", "ALL_PROXY", "all_proxy"]
     };
-    let Some((name, value)) = names
-        .iter()
-        .find_map(|n| env_value(n).map(|v| (*n, v)))
-    else {
+    let Some((name, value)) = names.iter().find_map(|n| env_value(n).map(|v| (*n, v))) else {
         return Ok(None);
     };
     let url = if value.contains("://") {

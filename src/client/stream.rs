@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{Error, ErrorKind};
 use super::ids::check_id;
 use super::transport::Method;
-use super::{Client, Reply};
+use super::{shown, Client, Reply};
 
 /// Which audio of the call is streamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -138,7 +138,8 @@ impl StreamParams {
             .unwrap_or(false);
         if !valid {
             return Err(Error::invalid(format!(
-                "status_callback_url {url:?} is not an absolute http:// or https:// URL"
+                "status_callback_url {:?} is not an absolute http:// or https:// URL",
+                super::options::redact_userinfo(url)
             )));
         }
         self.status_callback_url = Some(url.to_owned());
@@ -297,7 +298,7 @@ impl Client {
     /// Stop every active stream of a call: `DELETE …/Call/{call_uuid}/Stream/`.
     pub fn stop_all_streams(&self, call_uuid: &str) -> Result<Reply<()>, Error> {
         self.run(
-            || format!("stop_all_streams(call_uuid={call_uuid})"),
+            || format!("stop_all_streams(call_uuid={})", shown(call_uuid)),
             || {
                 check_id("call_uuid", call_uuid)?;
                 let url = self.stream_url(call_uuid, None);
@@ -315,7 +316,7 @@ impl Client {
         params: &StreamParams,
     ) -> Result<Reply<StreamStarted>, Error> {
         self.run(
-            || format!("start_stream(call_uuid={call_uuid})"),
+            || format!("start_stream(call_uuid={})", shown(call_uuid)),
             || {
                 let reply = self.send_start(call_uuid, service_url, params)?;
                 let started = serde_json::from_slice(&reply.value).unwrap_or_default();
@@ -333,7 +334,7 @@ impl Client {
         params: &StreamParams,
     ) -> Result<Reply<String>, Error> {
         self.run(
-            || format!("start_stream(call_uuid={call_uuid})"),
+            || format!("start_stream(call_uuid={})", shown(call_uuid)),
             || {
                 let reply = self.send_start(call_uuid, service_url, params)?;
                 let started: Reply<StreamStarted> = parse_body(reply, "start answer")?;
@@ -371,7 +372,13 @@ impl Client {
     /// Details of one stream: `GET …/Call/{call_uuid}/Stream/{stream_uuid}/`.
     pub fn get_stream(&self, call_uuid: &str, stream_uuid: &str) -> Result<Reply<Stream>, Error> {
         self.run(
-            || format!("get_stream(call_uuid={call_uuid}, stream_uuid={stream_uuid})"),
+            || {
+                format!(
+                    "get_stream(call_uuid={}, stream_uuid={})",
+                    shown(call_uuid),
+                    shown(stream_uuid)
+                )
+            },
             || parse_body(self.fetch_stream(call_uuid, stream_uuid)?, "stream"),
         )
     }
@@ -383,7 +390,13 @@ impl Client {
         stream_uuid: &str,
     ) -> Result<Reply<String>, Error> {
         self.run(
-            || format!("get_stream(call_uuid={call_uuid}, stream_uuid={stream_uuid})"),
+            || {
+                format!(
+                    "get_stream(call_uuid={}, stream_uuid={})",
+                    shown(call_uuid),
+                    shown(stream_uuid)
+                )
+            },
             || json_object_text(self.fetch_stream(call_uuid, stream_uuid)?, "stream"),
         )
     }
@@ -391,13 +404,17 @@ impl Client {
     fn fetch_stream(&self, call_uuid: &str, stream_uuid: &str) -> Result<Reply<Vec<u8>>, Error> {
         check_id("call_uuid", call_uuid)?;
         check_id("stream_uuid", stream_uuid)?;
-        self.send(Method::Get, &self.stream_url(call_uuid, Some(stream_uuid)), None)
+        self.send(
+            Method::Get,
+            &self.stream_url(call_uuid, Some(stream_uuid)),
+            None,
+        )
     }
 
     /// The first page of a call's streams: `GET …/Call/{call_uuid}/Stream/`.
     pub fn list_streams(&self, call_uuid: &str) -> Result<Reply<StreamList>, Error> {
         self.run(
-            || format!("list_streams(call_uuid={call_uuid})"),
+            || format!("list_streams(call_uuid={})", shown(call_uuid)),
             || parse_body(self.fetch_list(call_uuid)?, "stream list"),
         )
     }
@@ -405,7 +422,7 @@ impl Client {
     /// Like [`Client::list_streams`], returning the body as JSON text.
     pub fn list_streams_json(&self, call_uuid: &str) -> Result<Reply<String>, Error> {
         self.run(
-            || format!("list_streams(call_uuid={call_uuid})"),
+            || format!("list_streams(call_uuid={})", shown(call_uuid)),
             || json_object_text(self.fetch_list(call_uuid)?, "stream list"),
         )
     }
@@ -425,7 +442,8 @@ fn check_service_url(url: &str) -> Result<(), Error> {
         .unwrap_or(false);
     if !valid {
         return Err(Error::invalid(format!(
-            "service_url {url:?} is not a ws:// or wss:// URL"
+            "service_url {:?} is not a ws:// or wss:// URL",
+            super::options::redact_userinfo(url)
         )));
     }
     Ok(())

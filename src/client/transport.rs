@@ -5,12 +5,14 @@ use std::time::{Duration, Instant};
 
 use ureq::config::Config;
 use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Proxy};
 use zeroize::Zeroizing;
 
 use super::classify::{classify, Failure, Success, MAX_BODY_BYTES};
 use super::error::{Error, ErrorKind};
 use super::proxy_env;
+use super::resolver::CachingResolver;
 
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("libplivo/", env!("CARGO_PKG_VERSION"));
@@ -67,14 +69,16 @@ struct AttemptError {
 impl Transport {
     pub(crate) fn new(config: TransportConfig<'_>) -> Result<Transport, Error> {
         let proxy = match config.proxy {
-            Some(url) => Some(Proxy::new(url).map_err(|_| Error::invalid("proxy is not accepted"))?),
+            Some(url) => {
+                Some(Proxy::new(url).map_err(|_| Error::invalid("proxy is not accepted"))?)
+            }
             None => proxy_env::proxy_for(config.base_url)?,
         };
         let roots = match config.ca_certs {
             Some(certs) => RootCerts::new_with_certs(certs),
             None => RootCerts::WebPki,
         };
-        let agent = Config::builder()
+        let agent_config = Config::builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .user_agent(USER_AGENT)
@@ -84,8 +88,12 @@ impl Transport {
             .timeout_connect(Some(config.connect_timeout))
             .max_idle_connections(IDLE_CONNECTIONS)
             .max_idle_connections_per_host(IDLE_CONNECTIONS)
-            .build()
-            .new_agent();
+            .build();
+        let agent = Agent::with_parts(
+            agent_config,
+            DefaultConnector::new(),
+            CachingResolver::default(),
+        );
         Ok(Transport {
             agent,
             authorization: config.authorization,
@@ -207,10 +215,9 @@ impl Transport {
         let past_deadline = Instant::now() >= deadline;
         let (error, class) = match e {
             ureq::Error::Timeout(_) if past_deadline => (self.deadline_error(), RetryClass::Never),
-            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => (
-                transport("connect timed out".into()),
-                RetryClass::Connect,
-            ),
+            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+                (transport("connect timed out".into()), RetryClass::Connect)
+            }
             ureq::Error::Timeout(_) => (self.deadline_error(), RetryClass::Never),
             ureq::Error::HostNotFound => (transport("host not found".into()), RetryClass::Connect),
             ureq::Error::ConnectionFailed => {
@@ -220,9 +227,10 @@ impl Transport {
                 Io::ConnectionRefused
                 | Io::AddrNotAvailable
                 | Io::NetworkUnreachable
-                | Io::HostUnreachable => {
-                    (transport(format!("connect failed: {io}")), RetryClass::Connect)
-                }
+                | Io::HostUnreachable => (
+                    transport(format!("connect failed: {io}")),
+                    RetryClass::Connect,
+                ),
                 Io::TimedOut | Io::WouldBlock if past_deadline => {
                     (self.deadline_error(), RetryClass::Never)
                 }
@@ -230,10 +238,16 @@ impl Transport {
                     transport("connection closed before a complete response".into()),
                     RetryClass::Never,
                 ),
-                _ => (transport(format!("connection error: {io}")), RetryClass::Never),
+                _ => (
+                    transport(format!("connection error: {io}")),
+                    RetryClass::Never,
+                ),
             },
             ureq::Error::Protocol(p) => (
-                Error::new(ErrorKind::InvalidResponse, format!("invalid HTTP response: {p}")),
+                Error::new(
+                    ErrorKind::InvalidResponse,
+                    format!("invalid HTTP response: {p}"),
+                ),
                 RetryClass::Never,
             ),
             ureq::Error::BodyExceedsLimit(_) => (
@@ -252,9 +266,7 @@ impl Transport {
                 RetryClass::Connect,
             ),
             ureq::Error::Tls(why) => (transport(format!("TLS error: {why}")), RetryClass::Never),
-            ureq::Error::Rustls(why) => {
-                (transport(format!("TLS error: {why}")), RetryClass::Never)
-            }
+            ureq::Error::Rustls(why) => (transport(format!("TLS error: {why}")), RetryClass::Never),
             other => (transport(other.to_string()), RetryClass::Never),
         };
         never_or(error, class)

@@ -31,14 +31,16 @@ impl<T> From<Reply<T>> for Done {
     }
 }
 
-/// Run a fallible body that returns a result code.
-pub(crate) fn call(body: impl FnOnce() -> Result<Done, Error>) -> PlivoCode {
+/// Run a fallible body that returns a result code. `function` names the exported
+/// function in messages that do not already name an operation.
+pub(crate) fn call(function: &str, body: impl FnOnce() -> Result<Done, Error>) -> PlivoCode {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(done)) => {
             last_error::record_success(&done);
             PlivoCode::PLIVO_OK
         }
         Ok(Err(error)) => {
+            let error = error.in_operation(function);
             let code = PlivoCode::for_kind(error.kind());
             last_error::record_error(code, &error);
             code
@@ -51,9 +53,9 @@ pub(crate) fn call(body: impl FnOnce() -> Result<Done, Error>) -> PlivoCode {
 }
 
 /// Run a constructor: the boxed value becomes an owned pointer, NULL on failure.
-pub(crate) fn construct<T>(body: impl FnOnce() -> Result<T, Error>) -> *mut T {
+pub(crate) fn construct<T>(function: &str, body: impl FnOnce() -> Result<T, Error>) -> *mut T {
     let mut made = None;
-    call(|| {
+    call(function, || {
         made = Some(body()?);
         Ok(Done::default())
     });

@@ -39,7 +39,7 @@ pub extern "C" fn plivo_client_new(
     auth_id: *const c_char,
     auth_token: *const c_char,
 ) -> *mut PlivoClient {
-    plivo_client_new_with_options(auth_id, auth_token, std::ptr::null())
+    new_client("plivo_client_new", auth_id, auth_token, std::ptr::null())
 }
 
 /// Create a client with options (NULL `options` = defaults).
@@ -55,7 +55,21 @@ pub extern "C" fn plivo_client_new_with_options(
     auth_token: *const c_char,
     options: *const PlivoOptions,
 ) -> *mut PlivoClient {
-    construct(|| {
+    new_client(
+        "plivo_client_new_with_options",
+        auth_id,
+        auth_token,
+        options,
+    )
+}
+
+fn new_client(
+    function: &str,
+    auth_id: *const c_char,
+    auth_token: *const c_char,
+    options: *const PlivoOptions,
+) -> *mut PlivoClient {
+    construct(function, || {
         let auth_id = opt_str(auth_id, "auth_id")?;
         let auth_token = opt_str(auth_token, "auth_token")?;
         let defaults = Options::default();
@@ -64,9 +78,9 @@ pub extern "C" fn plivo_client_new_with_options(
         } else {
             &arg_ref(options, "options")?.inner
         };
-        let inner = Client::new(auth_id, auth_token, options)
-            .map_err(|e| e.in_operation("plivo_client_new"))?;
-        Ok(PlivoClient { inner })
+        Ok(PlivoClient {
+            inner: Client::new(auth_id, auth_token, options)?,
+        })
     })
 }
 
@@ -95,7 +109,7 @@ pub extern "C" fn plivo_stop_stream(
     call_uuid: *const c_char,
     stream_uuid: *const c_char,
 ) -> PlivoCode {
-    call(|| {
+    call("plivo_stop_stream", || {
         let client = client_ref(client)?;
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
         let stream_uuid = arg_str(stream_uuid, "stream_uuid")?;
@@ -112,7 +126,7 @@ pub extern "C" fn plivo_stop_all_streams(
     client: *const PlivoClient,
     call_uuid: *const c_char,
 ) -> PlivoCode {
-    call(|| {
+    call("plivo_stop_all_streams", || {
         let client = client_ref(client)?;
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
         Ok(client.stop_all_streams(call_uuid)?.into())
@@ -139,7 +153,7 @@ pub extern "C" fn plivo_start_stream(
     stream_id_out: *mut *mut c_char,
 ) -> PlivoCode {
     clear_out(stream_id_out);
-    call(|| {
+    call("plivo_start_stream", || {
         let client = client_ref(client)?;
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
         let service_url = arg_str(service_url, "service_url")?;
@@ -175,7 +189,7 @@ pub extern "C" fn plivo_get_stream(
     json_out: *mut *mut c_char,
 ) -> PlivoCode {
     clear_out(json_out);
-    call(|| {
+    call("plivo_get_stream", || {
         let client = client_ref(client)?;
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
         let stream_uuid = arg_str(stream_uuid, "stream_uuid")?;
@@ -198,7 +212,7 @@ pub extern "C" fn plivo_list_streams(
     json_out: *mut *mut c_char,
 ) -> PlivoCode {
     clear_out(json_out);
-    call(|| {
+    call("plivo_list_streams", || {
         let client = client_ref(client)?;
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
         require_out(json_out)?;

@@ -89,15 +89,16 @@ impl PlivoCode {
 /// last-error state.
 #[no_mangle]
 pub extern "C" fn plivo_code_name(code: c_int) -> *const c_char {
-    guard_or(c"PLIVO_ERR_UNKNOWN".as_ptr(), || PlivoCode::name(code).as_ptr())
+    guard_or(c"PLIVO_ERR_UNKNOWN".as_ptr(), || {
+        PlivoCode::name(code).as_ptr()
+    })
 }
 
-const VERSION: &CStr = match CStr::from_bytes_with_nul(
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
-) {
-    Ok(v) => v,
-    Err(_) => panic!("the package version contains a NUL byte"),
-};
+const VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => panic!("the package version contains a NUL byte"),
+    };
 
 /// The library's semantic version, e.g. `"0.1.0"`; equal to the `PLIVO_VERSION` macro
 /// of the header it was built with. Compare them at start-up to detect a header/library

@@ -50,7 +50,12 @@ pub(crate) fn record_success(done: &Done) {
 }
 
 pub(crate) fn record_error(code: PlivoCode, error: &Error) {
-    store(code, Some(error.message()), error.http_status(), error.api_id());
+    store(
+        code,
+        Some(error.message()),
+        error.http_status(),
+        error.api_id(),
+    );
 }
 
 pub(crate) fn record_panic() {
@@ -77,7 +82,9 @@ fn read<T>(fallback: T, f: impl FnOnce(&LastError) -> T) -> T {
 #[no_mangle]
 pub extern "C" fn plivo_last_error() -> *const c_char {
     read(std::ptr::null(), |last| {
-        last.message.as_ref().map_or(std::ptr::null(), |m| m.as_ptr())
+        last.message
+            .as_ref()
+            .map_or(std::ptr::null(), |m| m.as_ptr())
     })
 }
 
@@ -91,6 +98,9 @@ pub extern "C" fn plivo_last_error_code() -> PlivoCode {
 /// The HTTP status of the last response received by the calling thread's most recent
 /// fallible call (204 after a successful stop), or 0 when no response was received
 /// (invalid argument, connect failure, timeout before the answer, non-HTTP calls).
+/// A status line counts as received even when reading the rest of that response then
+/// failed: e.g. `PLIVO_ERR_TRANSPORT` with status 400 when the connection closed in the
+/// middle of a 400's body. After retries it is the status of the last attempt.
 /// Per thread.
 #[no_mangle]
 pub extern "C" fn plivo_last_http_status() -> c_int {
@@ -104,6 +114,8 @@ pub extern "C" fn plivo_last_http_status() -> c_int {
 #[no_mangle]
 pub extern "C" fn plivo_last_api_id() -> *const c_char {
     read(std::ptr::null(), |last| {
-        last.api_id.as_ref().map_or(std::ptr::null(), |m| m.as_ptr())
+        last.api_id
+            .as_ref()
+            .map_or(std::ptr::null(), |m| m.as_ptr())
     })
 }

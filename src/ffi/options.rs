@@ -15,16 +15,17 @@ pub struct PlivoOptions {
     pub(crate) inner: Options,
 }
 
-/// New options with the defaults: base URL from `PLIVO_BASE_URL` or
-/// `https://api.plivo.com/v1/`, timeout 10000 ms, connect timeout 3000 ms, 2 retries,
-/// proxy from `HTTPS_PROXY`/`NO_PROXY`, the bundled Mozilla root certificates,
-/// `http://` only to loopback.
+/// New options with the defaults: no base URL (the client constructor then reads
+/// `PLIVO_BASE_URL`, else uses `https://api.plivo.com/v1/`), timeout 10000 ms, connect
+/// timeout 3000 ms, 2 retries, no proxy option (the environment's `HTTPS_PROXY` /
+/// `NO_PROXY` apply), the bundled Mozilla root certificates, `http://` only to
+/// loopback.
 ///
 /// Returns an owned object to free with `plivo_options_free()`; NULL only if memory
 /// runs out. Sets the last error (cleared on success).
 #[no_mangle]
 pub extern "C" fn plivo_options_new() -> *mut PlivoOptions {
-    construct(|| {
+    construct("plivo_options_new", || {
         Ok(PlivoOptions {
             inner: Options::default(),
         })
@@ -38,10 +39,11 @@ pub extern "C" fn plivo_options_free(options: *mut PlivoOptions) {
 }
 
 fn set(
+    function: &str,
     options: *mut PlivoOptions,
     apply: impl FnOnce(&mut Options) -> Result<(), crate::client::Error>,
 ) -> PlivoCode {
-    call(|| {
+    call(function, || {
         apply(&mut arg_mut(options, "options")?.inner)?;
         Ok(Done::default())
     })
@@ -59,7 +61,9 @@ pub extern "C" fn plivo_options_set_base_url(
     options: *mut PlivoOptions,
     url: *const c_char,
 ) -> PlivoCode {
-    set(options, |o| o.set_base_url(arg_str(url, "url")?))
+    set("plivo_options_set_base_url", options, |o| {
+        o.set_base_url(arg_str(url, "url")?)
+    })
 }
 
 /// Deadline of each whole call, retries and back-off included: 1–600000 ms (default
@@ -67,7 +71,9 @@ pub extern "C" fn plivo_options_set_base_url(
 /// reaches it returns `PLIVO_ERR_TIMEOUT`.
 #[no_mangle]
 pub extern "C" fn plivo_options_set_timeout_ms(options: *mut PlivoOptions, ms: u32) -> PlivoCode {
-    set(options, |o| o.set_timeout_ms(ms))
+    set("plivo_options_set_timeout_ms", options, |o| {
+        o.set_timeout_ms(ms)
+    })
 }
 
 /// Bound of each TCP/TLS connect: 1–600000 ms (default 3000); never stretches a call
@@ -78,7 +84,9 @@ pub extern "C" fn plivo_options_set_connect_timeout_ms(
     options: *mut PlivoOptions,
     ms: u32,
 ) -> PlivoCode {
-    set(options, |o| o.set_connect_timeout_ms(ms))
+    set("plivo_options_set_connect_timeout_ms", options, |o| {
+        o.set_connect_timeout_ms(ms)
+    })
 }
 
 /// Attempts after the first: 0–10 (default 2). Retried: connect failures and 429 for
@@ -87,7 +95,9 @@ pub extern "C" fn plivo_options_set_connect_timeout_ms(
 /// is not started. Out of range: `PLIVO_ERR_INVALID_ARGUMENT`, option unchanged.
 #[no_mangle]
 pub extern "C" fn plivo_options_set_max_retries(options: *mut PlivoOptions, n: u32) -> PlivoCode {
-    set(options, |o| o.set_max_retries(n))
+    set("plivo_options_set_max_retries", options, |o| {
+        o.set_max_retries(n)
+    })
 }
 
 /// Send requests through an HTTP CONNECT proxy, `http://[user:password@]host:port`
@@ -101,7 +111,9 @@ pub extern "C" fn plivo_options_set_proxy(
     options: *mut PlivoOptions,
     url: *const c_char,
 ) -> PlivoCode {
-    set(options, |o| o.set_proxy(arg_str(url, "url")?))
+    set("plivo_options_set_proxy", options, |o| {
+        o.set_proxy(arg_str(url, "url")?)
+    })
 }
 
 /// Trust the certificates in this PEM file *instead of* the bundled Mozilla root
@@ -114,7 +126,9 @@ pub extern "C" fn plivo_options_set_ca_file(
     options: *mut PlivoOptions,
     pem_path: *const c_char,
 ) -> PlivoCode {
-    set(options, |o| o.set_ca_file(arg_str(pem_path, "pem_path")?))
+    set("plivo_options_set_ca_file", options, |o| {
+        o.set_ca_file(arg_str(pem_path, "pem_path")?)
+    })
 }
 
 /// Allow plain `http://` base URLs to non-loopback hosts (default false). Credentials
@@ -124,7 +138,7 @@ pub extern "C" fn plivo_options_set_allow_insecure_http(
     options: *mut PlivoOptions,
     allow: bool,
 ) -> PlivoCode {
-    set(options, |o| {
+    set("plivo_options_set_allow_insecure_http", options, |o| {
         o.set_allow_insecure_http(allow);
         Ok(())
     })

@@ -20,7 +20,7 @@ pub struct PlivoStreamParams {
 /// `plivo_stream_params_free()`. Sets the last error (cleared on success).
 #[no_mangle]
 pub extern "C" fn plivo_stream_params_new() -> *mut PlivoStreamParams {
-    construct(|| {
+    construct("plivo_stream_params_new", || {
         Ok(PlivoStreamParams {
             inner: StreamParams::new(),
         })
@@ -34,10 +34,11 @@ pub extern "C" fn plivo_stream_params_free(params: *mut PlivoStreamParams) {
 }
 
 fn set(
+    function: &str,
     params: *mut PlivoStreamParams,
     apply: impl FnOnce(&mut StreamParams) -> Result<(), Error>,
 ) -> PlivoCode {
-    call(|| {
+    call(function, || {
         apply(&mut arg_mut(params, "params")?.inner)?;
         Ok(Done::default())
     })
@@ -50,7 +51,7 @@ pub extern "C" fn plivo_stream_params_set_bidirectional(
     params: *mut PlivoStreamParams,
     bidirectional: bool,
 ) -> PlivoCode {
-    set(params, |p| {
+    set("plivo_stream_params_set_bidirectional", params, |p| {
         p.set_bidirectional(bidirectional);
         Ok(())
     })
@@ -62,7 +63,7 @@ pub extern "C" fn plivo_stream_params_set_audio_track(
     params: *mut PlivoStreamParams,
     audio_track: *const c_char,
 ) -> PlivoCode {
-    set(params, |p| {
+    set("plivo_stream_params_set_audio_track", params, |p| {
         p.set_audio_track(AudioTrack::parse(arg_str(audio_track, "audio_track")?)?);
         Ok(())
     })
@@ -74,7 +75,9 @@ pub extern "C" fn plivo_stream_params_set_stream_timeout(
     params: *mut PlivoStreamParams,
     seconds: u32,
 ) -> PlivoCode {
-    set(params, |p| p.set_stream_timeout(seconds))
+    set("plivo_stream_params_set_stream_timeout", params, |p| {
+        p.set_stream_timeout(seconds)
+    })
 }
 
 /// URL that receives stream status events: an absolute `http://` or `https://` URL.
@@ -84,7 +87,9 @@ pub extern "C" fn plivo_stream_params_set_status_callback_url(
     params: *mut PlivoStreamParams,
     url: *const c_char,
 ) -> PlivoCode {
-    set(params, |p| p.set_status_callback_url(arg_str(url, "url")?))
+    set("plivo_stream_params_set_status_callback_url", params, |p| {
+        p.set_status_callback_url(arg_str(url, "url")?)
+    })
 }
 
 /// HTTP method of the status callback: `"GET"` or `"POST"` (API default), upper case.
@@ -93,10 +98,14 @@ pub extern "C" fn plivo_stream_params_set_status_callback_method(
     params: *mut PlivoStreamParams,
     method: *const c_char,
 ) -> PlivoCode {
-    set(params, |p| {
-        p.set_status_callback_method(CallbackMethod::parse(arg_str(method, "method")?)?);
-        Ok(())
-    })
+    set(
+        "plivo_stream_params_set_status_callback_method",
+        params,
+        |p| {
+            p.set_status_callback_method(CallbackMethod::parse(arg_str(method, "method")?)?);
+            Ok(())
+        },
+    )
 }
 
 /// Audio format: `"audio/x-l16;rate=8000"` (API default), `"audio/x-l16;rate=16000"` or
@@ -106,7 +115,7 @@ pub extern "C" fn plivo_stream_params_set_content_type(
     params: *mut PlivoStreamParams,
     content_type: *const c_char,
 ) -> PlivoCode {
-    set(params, |p| {
+    set("plivo_stream_params_set_content_type", params, |p| {
         p.set_content_type(ContentType::parse(arg_str(content_type, "content_type")?)?);
         Ok(())
     })
@@ -121,5 +130,7 @@ pub extern "C" fn plivo_stream_params_set_extra_headers(
     params: *mut PlivoStreamParams,
     extra_headers: *const c_char,
 ) -> PlivoCode {
-    set(params, |p| p.set_extra_headers(arg_str(extra_headers, "extra_headers")?))
+    set("plivo_stream_params_set_extra_headers", params, |p| {
+        p.set_extra_headers(arg_str(extra_headers, "extra_headers")?)
+    })
 }

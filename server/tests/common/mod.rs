@@ -135,7 +135,10 @@ impl Resp {
 
     /// The `error` field of a JSON body.
     pub fn error(&self) -> String {
-        self.json()["error"].as_str().expect("error field").to_string()
+        self.json()["error"]
+            .as_str()
+            .expect("error field")
+            .to_string()
     }
 
     /// Checks `{"api_id": <uuid>, ...}` and the JSON content type.
@@ -170,14 +173,23 @@ impl Conn {
         self.stream.write_all(&bytes).expect("send request");
     }
 
-    pub fn request(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Resp {
         self.send(method, path, headers, body);
         self.read_response(method == "HEAD").expect("read response")
     }
 
     pub fn api(&mut self, method: &str, path: &str, body: Option<&str>) -> Resp {
         let auth = basic_auth(AUTH_ID, AUTH_TOKEN);
-        let mut headers = vec![("Authorization", auth.as_str()), ("User-Agent", "server-tests/1")];
+        let mut headers = vec![
+            ("Authorization", auth.as_str()),
+            ("User-Agent", "server-tests/1"),
+        ];
         if body.is_some() {
             headers.push(("Content-Type", "application/json"));
         }
@@ -294,5 +306,10 @@ pub fn admin_add_call(server: &Server, call: &str, streams: &[&str]) {
         &[("Content-Type", "application/json")],
         body.as_bytes(),
     );
-    assert_eq!(resp.status, 201, "{:?}", String::from_utf8_lossy(&resp.body));
+    assert_eq!(
+        resp.status,
+        201,
+        "{:?}",
+        String::from_utf8_lossy(&resp.body)
+    );
 }

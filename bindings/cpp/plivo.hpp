@@ -1,0 +1,779 @@
+/*
+ * plivo.hpp: header-only C++ binding of libplivo (Plivo Audio Stream API).
+ *
+ * Requires C++11 or later and the C header plivo.h (include/ in the libplivo tree);
+ * link with libplivo (-lplivo, or libplivo.a plus the system libraries it needs).
+ *
+ * Overview
+ *   plivo::Client        a client (credentials, base URL, connection pool). Move-only;
+ *                        thread-safe: one Client may be used from many threads at once.
+ *   plivo::Options       client options builder (base URL, timeouts, retries, proxy...).
+ *                        Move-only; NOT thread-safe while being modified.
+ *   plivo::StreamParams  optional parameters of start_stream(). Move-only; NOT
+ *                        thread-safe while being modified.
+ *   plivo::Error         the exception thrown by every throwing function.
+ *   plivo::Result        what the noexcept try_* functions return instead of throwing.
+ *
+ * Errors
+ *   Every throwing function throws plivo::Error (derived from std::runtime_error)
+ *   carrying the library's PlivoCode, message, HTTP status and api_id. Each throwing
+ *   function has a noexcept counterpart named try_* that returns a plivo::Result with
+ *   the same information, for code that cannot use exceptions. When the header is
+ *   compiled with exceptions disabled (-fno-exceptions, or PLIVO_HPP_EXCEPTIONS
+ *   defined to 0 before including it), the throwing functions are not declared and
+ *   only the try_* API is available.
+ *
+ *   The C library keeps a per-thread "last error" (like errno). This header reads it
+ *   immediately after each C call, on the same thread, and copies every borrowed
+ *   string, so Error and Result objects own their data and may be kept, copied and
+ *   moved to other threads freely.
+ *
+ *   A few errors are detected by this header without calling the library (an empty,
+ *   i.e. moved-from Client/Options/StreamParams; a std::string argument containing a
+ *   NUL byte, which C would silently truncate; a duration that does not fit the C
+ *   argument type). They have code PLIVO_ERR_INVALID_ARGUMENT, http_status 0, no
+ *   api_id, and they leave the C library's plivo_last_* state untouched.
+ *
+ * Out of memory: like the rest of the standard library, a throwing function may throw
+ * std::bad_alloc; in a noexcept try_* function an allocation failure terminates.
+ */
+#ifndef PLIVO_HPP
+#define PLIVO_HPP
+
+#include "plivo.h"
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#ifndef PLIVO_HPP_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define PLIVO_HPP_EXCEPTIONS 1
+#else
+#define PLIVO_HPP_EXCEPTIONS 0
+#endif
+#endif
+
+namespace plivo {
+
+/** The library's version, e.g. "0.1.0" (static string; never NULL, never free it).
+ *  Compare with PLIVO_VERSION (the header's version) at start-up to detect a
+ *  header/library mismatch. Thread-safe. */
+inline const char *version() noexcept { return plivo_version(); }
+
+/** The name of a result code ("PLIVO_OK", "PLIVO_ERR_NO_ACTIVE_STREAM", ...), or
+ *  "PLIVO_ERR_UNKNOWN" for a value the library does not know. Static string; never
+ *  NULL. Thread-safe. */
+inline const char *code_name(int code) noexcept { return plivo_code_name(code); }
+
+/**
+ * The outcome of a noexcept try_* function: result code, message, HTTP status, api_id
+ * and, for the functions that return data, the value (stream id or JSON text).
+ *
+ * Converts to true on success (`if (r)` / `r.ok()`). Owns all its strings (copied
+ * from the C library's per-thread state right after the call), so it may be kept and
+ * passed between threads. Not synchronised: do not modify one Result from two threads.
+ */
+class Result {
+public:
+    /** A successful, empty result (code PLIVO_OK). */
+    Result() noexcept : code_(PLIVO_OK), http_status_(0) {}
+
+    /** A result with the given fields (used by this header; handy in tests/mocks). */
+    Result(PlivoCode code, std::string message, int http_status, std::string api_id,
+           std::string value = std::string())
+        : code_(code), message_(std::move(message)), http_status_(http_status),
+          api_id_(std::move(api_id)), value_(std::move(value)) {}
+
+    /** True when the call succeeded (code PLIVO_OK). */
+    bool ok() const noexcept { return code_ == PLIVO_OK; }
+    /** Same as ok(). */
+    explicit operator bool() const noexcept { return ok(); }
+
+    /** The result code (PLIVO_OK on success). */
+    PlivoCode code() const noexcept { return code_; }
+    /** The code's name, e.g. "PLIVO_ERR_TIMEOUT" (static string). */
+    const char *code_name() const noexcept { return plivo_code_name(code_); }
+    /** The library's message; empty on success. Never contains the auth token. */
+    const std::string &message() const noexcept { return message_; }
+    /** HTTP status of the last response received (e.g. 204 after a stop), 0 if none. */
+    int http_status() const noexcept { return http_status_; }
+    /** The "api_id" of the response body; empty when there was none. */
+    const std::string &api_id() const noexcept { return api_id_; }
+    /** The returned data (start: the stream id; get/list: the JSON body); empty for
+     *  functions that return no data and on failure. */
+    const std::string &value() const noexcept { return value_; }
+    /** Moves the value out of the result (the result's value becomes empty). */
+    std::string take_value() noexcept { return std::move(value_); }
+
+    /** True when the code is PLIVO_ERR_NO_ACTIVE_STREAM: the stream (or every stream
+     *  of the call) was already stopped. Treat it as success if stop is idempotent
+     *  for you. */
+    bool is_no_active_stream() const noexcept { return code_ == PLIVO_ERR_NO_ACTIVE_STREAM; }
+
+private:
+    PlivoCode code_;
+    std::string message_;
+    int http_status_;
+    std::string api_id_;
+    std::string value_;
+};
+
+/**
+ * The exception thrown by every throwing function of this binding.
+ *
+ * what() is the library's message (it names the operation and the reason; for HTTP
+ * errors it includes the status and the server's error text; never the auth token).
+ * Owns all its data: safe to keep, copy and rethrow on another thread.
+ */
+class Error : public std::runtime_error {
+public:
+    /** An error with these fields. An empty message is replaced by the code's name. */
+    Error(PlivoCode code, const std::string &message, int http_status = 0,
+          const std::string &api_id = std::string())
+        : std::runtime_error(message.empty() ? std::string(plivo_code_name(code)) : message),
+          code_(code), http_status_(http_status), api_id_(api_id) {}
+
+    /** The error described by a failed Result. */
+    explicit Error(const Result &result)
+        : std::runtime_error(result.message().empty() ? std::string(result.code_name())
+                                                      : result.message()),
+          code_(result.code()), http_status_(result.http_status()),
+          api_id_(result.api_id()) {}
+
+    /** The result code (never PLIVO_OK). */
+    PlivoCode code() const noexcept { return code_; }
+    /** The code's name, e.g. "PLIVO_ERR_NO_ACTIVE_STREAM" (static string). */
+    const char *code_name() const noexcept { return plivo_code_name(code_); }
+    /** HTTP status of the last response received, or 0 when none was received
+     *  (invalid argument, connect failure, timeout before the answer). */
+    int http_status() const noexcept { return http_status_; }
+    /** The "api_id" of the error response body; empty when there was none. */
+    const std::string &api_id() const noexcept { return api_id_; }
+    /** True for PLIVO_ERR_NO_ACTIVE_STREAM (HTTP 400 "No active stream found"): the
+     *  stream was already stopped. Callers that treat stop as idempotent test this. */
+    bool is_no_active_stream() const noexcept { return code_ == PLIVO_ERR_NO_ACTIVE_STREAM; }
+
+private:
+    PlivoCode code_;
+    int http_status_;
+    std::string api_id_;
+};
+
+namespace detail {
+
+/** Deleter for strings the library hands out through char** (plivo_string_free). */
+struct StringFree {
+    void operator()(char *s) const noexcept { plivo_string_free(s); }
+};
+typedef std::unique_ptr<char, StringFree> OwnedString;
+
+/** Builds a Result from the calling thread's last-error state. Must be called on the
+ *  thread that made the C call, right after it, before any other fallible plivo_*
+ *  call: the borrowed strings are copied here. */
+inline Result last_result(PlivoCode code, std::string value = std::string()) {
+    const char *message = plivo_last_error();
+    const char *api_id = plivo_last_api_id();
+    int status = plivo_last_http_status();
+    return Result(code, message ? std::string(message) : std::string(), status,
+                  api_id ? std::string(api_id) : std::string(), std::move(value));
+}
+
+/** A result for an error detected by this header (no C call made). */
+inline Result local_error(const char *where, const char *what) {
+    return Result(PLIVO_ERR_INVALID_ARGUMENT, std::string(where) + ": " + what, 0,
+                  std::string());
+}
+
+/** An error for a duration that does not fit the C argument (uint32_t). */
+template <typename Rep>
+inline Result duration_error(const char *where, Rep count, const char *unit) {
+    return local_error(where, (std::to_string(static_cast<long long>(count)) + " " + unit +
+                               " is out of range").c_str());
+}
+
+/** True when a std::string can be passed as a C string without truncation. */
+inline bool has_nul(const std::string &s) noexcept {
+    return s.find('\0') != std::string::npos;
+}
+
+/** Checks string arguments for embedded NUL bytes; returns false and sets `out`. */
+inline bool check_nul(Result &out, const char *where, const char *name,
+                      const std::string &s) {
+    if (!has_nul(s))
+        return true;
+    out = local_error(where, (std::string(name) + " contains a NUL byte").c_str());
+    return false;
+}
+
+/** Converts a count to uint32_t, or returns false when it does not fit. */
+template <typename Rep>
+inline bool to_u32(Rep count, std::uint32_t &out) noexcept {
+    if (count < 0 ||
+        static_cast<unsigned long long>(count) > std::numeric_limits<std::uint32_t>::max())
+        return false;
+    out = static_cast<std::uint32_t>(count);
+    return true;
+}
+
+#if PLIVO_HPP_EXCEPTIONS
+/** Throws Error for a failed result; returns the result's value otherwise. */
+inline std::string check(Result result) {
+    if (!result)
+        throw Error(result);
+    return result.take_value();
+}
+#endif
+
+} // namespace detail
+
+/**
+ * Client options: an RAII owner of a PlivoOptions.
+ *
+ * A new Options holds the defaults: no base URL (the Client then uses PLIVO_BASE_URL,
+ * read when the Client is constructed, or https://api.plivo.com/v1/), timeout 10 s,
+ * connect timeout 3 s, 2 retries, proxy from the environment, the bundled Mozilla
+ * root certificates, plain http:// only to loopback hosts. Each setter validates its value: a refused value throws Error (code
+ * PLIVO_ERR_INVALID_ARGUMENT) and leaves the option as it was. Setters return *this,
+ * so they chain: `plivo::Options o; o.base_url(u).timeout(std::chrono::seconds(2));`.
+ *
+ * A Client copies what it needs at construction: the Options may be destroyed or
+ * changed right after. Move-only; a moved-from Options is empty (native_handle() is
+ * NULL) and every setter on it fails with PLIVO_ERR_INVALID_ARGUMENT.
+ * Thread rules: not thread-safe while being modified; a finished Options may be read
+ * by several Client constructors at once.
+ */
+class Options {
+public:
+    /** New options with the defaults. Throws Error if the library cannot allocate
+     *  them (with exceptions disabled: the Options is empty instead). */
+    Options() : handle_(plivo_options_new()) {
+#if PLIVO_HPP_EXCEPTIONS
+        if (!handle_)
+            throw Error(detail::last_result(plivo_last_error_code()));
+#endif
+    }
+    /** Frees the options (nothing to do when empty). */
+    ~Options() { plivo_options_free(handle_); }
+
+    Options(const Options &) = delete;
+    Options &operator=(const Options &) = delete;
+    /** Takes over `other`'s options; `other` becomes empty. */
+    Options(Options &&other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+    /** Frees the current options and takes over `other`'s; `other` becomes empty. */
+    Options &operator=(Options &&other) noexcept {
+        if (this != &other) {
+            plivo_options_free(handle_);
+            handle_ = other.handle_;
+            other.handle_ = nullptr;
+        }
+        return *this;
+    }
+
+    /** The C object (borrowed; still owned by this Options), NULL when empty. */
+    const PlivoOptions *native_handle() const noexcept { return handle_; }
+    /** The C object, for plivo_options_set_* functions this header may lack. */
+    PlivoOptions *native_handle() noexcept { return handle_; }
+    /** True unless empty (moved from, or allocation failed without exceptions). */
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+    /** Base URL of the API, an absolute http:// or https:// URL with a host (e.g. the
+     *  bundled server's http://127.0.0.1:PORT/v1/); overrides PLIVO_BASE_URL. Plain
+     *  http:// to a non-loopback host is refused later, by the Client constructor,
+     *  unless allow_insecure_http(true). */
+    Result try_base_url(const std::string &url) noexcept {
+        return set_string("plivo::Options::base_url", "url", url, plivo_options_set_base_url);
+    }
+    /** Deadline of each whole call, retries and back-off included: 1 ms to 600 s
+     *  (default 10 s). A call that reaches it fails with PLIVO_ERR_TIMEOUT. */
+    Result try_timeout(std::chrono::milliseconds timeout) noexcept {
+        return set_ms("plivo::Options::timeout", timeout, plivo_options_set_timeout_ms);
+    }
+    /** Bound of each TCP/TLS connect: 1 ms to 600 s (default 3 s); never stretches a
+     *  call past its deadline. */
+    Result try_connect_timeout(std::chrono::milliseconds timeout) noexcept {
+        return set_ms("plivo::Options::connect_timeout", timeout,
+                      plivo_options_set_connect_timeout_ms);
+    }
+    /** Attempts after the first: 0 to 10 (default 2). Connect failures and 429 are
+     *  retried for every operation, 5xx for stop/get/list (not start). */
+    Result try_max_retries(std::uint32_t retries) noexcept {
+        Result r;
+        if (!usable(r, "plivo::Options::max_retries"))
+            return r;
+        return call(plivo_options_set_max_retries(handle_, retries));
+    }
+    /** HTTP CONNECT proxy, http://[user:password@]host:port; disables the proxy
+     *  environment variables. */
+    Result try_proxy(const std::string &url) noexcept {
+        return set_string("plivo::Options::proxy", "url", url, plivo_options_set_proxy);
+    }
+    /** Trust the certificates of this PEM file instead of the bundled Mozilla roots.
+     *  The file is read now. Certificates are always verified. */
+    Result try_ca_file(const std::string &pem_path) noexcept {
+        return set_string("plivo::Options::ca_file", "pem_path", pem_path,
+                          plivo_options_set_ca_file);
+    }
+    /** Allow plain http:// to non-loopback hosts (default false): credentials then
+     *  travel in clear text. Only for test networks. */
+    Result try_allow_insecure_http(bool allow) noexcept {
+        Result r;
+        if (!usable(r, "plivo::Options::allow_insecure_http"))
+            return r;
+        return call(plivo_options_set_allow_insecure_http(handle_, allow));
+    }
+
+#if PLIVO_HPP_EXCEPTIONS
+    /** Throwing, chainable form of try_base_url(). */
+    Options &base_url(const std::string &url) { return apply(try_base_url(url)); }
+    /** Throwing, chainable form of try_timeout(). */
+    Options &timeout(std::chrono::milliseconds t) { return apply(try_timeout(t)); }
+    /** Throwing, chainable form of try_connect_timeout(). */
+    Options &connect_timeout(std::chrono::milliseconds t) { return apply(try_connect_timeout(t)); }
+    /** Throwing, chainable form of try_max_retries(). */
+    Options &max_retries(std::uint32_t n) { return apply(try_max_retries(n)); }
+    /** Throwing, chainable form of try_proxy(). */
+    Options &proxy(const std::string &url) { return apply(try_proxy(url)); }
+    /** Throwing, chainable form of try_ca_file(). */
+    Options &ca_file(const std::string &pem_path) { return apply(try_ca_file(pem_path)); }
+    /** Throwing, chainable form of try_allow_insecure_http(). */
+    Options &allow_insecure_http(bool allow = true) {
+        return apply(try_allow_insecure_http(allow));
+    }
+#endif
+
+private:
+    static Result call(PlivoCode code) { return detail::last_result(code); }
+
+    bool usable(Result &r, const char *where) const {
+        if (handle_)
+            return true;
+        r = detail::local_error(where, "the options object is empty (moved from)");
+        return false;
+    }
+
+    Result set_string(const char *where, const char *name, const std::string &value,
+                      PlivoCode (*setter)(PlivoOptions *, const char *)) noexcept {
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, name, value))
+            return r;
+        return call(setter(handle_, value.c_str()));
+    }
+
+    Result set_ms(const char *where, std::chrono::milliseconds value,
+                  PlivoCode (*setter)(PlivoOptions *, std::uint32_t)) noexcept {
+        Result r;
+        if (!usable(r, where))
+            return r;
+        std::uint32_t ms = 0;
+        if (!detail::to_u32(value.count(), ms))
+            return detail::duration_error(where, value.count(), "ms");
+        return call(setter(handle_, ms));
+    }
+
+#if PLIVO_HPP_EXCEPTIONS
+    Options &apply(Result result) {
+        detail::check(std::move(result));
+        return *this;
+    }
+#endif
+
+    PlivoOptions *handle_;
+};
+
+/**
+ * Optional parameters of Client::start_stream(): an RAII owner of a PlivoStreamParams.
+ *
+ * A new StreamParams sets nothing (the API's defaults apply). Each setter validates
+ * its value: a refused value throws Error (PLIVO_ERR_INVALID_ARGUMENT) and leaves the
+ * parameter as it was; combinations (bidirectional needs audio_track "inbound") are
+ * checked by start_stream(), before anything is sent. Setters chain.
+ * start_stream() does not keep the parameters. Move-only; a moved-from StreamParams
+ * is empty and its setters fail with PLIVO_ERR_INVALID_ARGUMENT.
+ * Thread rules: not thread-safe while being modified; a finished StreamParams may be
+ * used by several start_stream() calls at once.
+ */
+class StreamParams {
+public:
+    /** New, empty parameters. Throws Error if the library cannot allocate them (with
+     *  exceptions disabled: the StreamParams is empty instead). */
+    StreamParams() : handle_(plivo_stream_params_new()) {
+#if PLIVO_HPP_EXCEPTIONS
+        if (!handle_)
+            throw Error(detail::last_result(plivo_last_error_code()));
+#endif
+    }
+    /** Frees the parameters (nothing to do when empty). */
+    ~StreamParams() { plivo_stream_params_free(handle_); }
+
+    StreamParams(const StreamParams &) = delete;
+    StreamParams &operator=(const StreamParams &) = delete;
+    /** Takes over `other`'s parameters; `other` becomes empty. */
+    StreamParams(StreamParams &&other) noexcept : handle_(other.handle_) {
+        other.handle_ = nullptr;
+    }
+    /** Frees the current parameters and takes over `other`'s; `other` becomes empty. */
+    StreamParams &operator=(StreamParams &&other) noexcept {
+        if (this != &other) {
+            plivo_stream_params_free(handle_);
+            handle_ = other.handle_;
+            other.handle_ = nullptr;
+        }
+        return *this;
+    }
+
+    /** The C object (borrowed; still owned by this StreamParams), NULL when empty. */
+    const PlivoStreamParams *native_handle() const noexcept { return handle_; }
+    /** The C object, for plivo_stream_params_set_* functions this header may lack. */
+    PlivoStreamParams *native_handle() noexcept { return handle_; }
+    /** True unless empty. */
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+    /** Let the service send audio back into the call (API default false); needs
+     *  audio_track "inbound". */
+    Result try_bidirectional(bool bidirectional) noexcept {
+        Result r;
+        if (!usable(r, "plivo::StreamParams::bidirectional"))
+            return r;
+        return detail::last_result(plivo_stream_params_set_bidirectional(handle_, bidirectional));
+    }
+    /** Which audio to stream: "inbound" (API default), "outbound" or "both". */
+    Result try_audio_track(const std::string &track) noexcept {
+        return set_string("plivo::StreamParams::audio_track", "audio_track", track,
+                          plivo_stream_params_set_audio_track);
+    }
+    /** Duration after which the stream ends by itself: 1 to 86400 s (API default
+     *  86400 s). */
+    Result try_stream_timeout(std::chrono::seconds timeout) noexcept {
+        Result r;
+        if (!usable(r, "plivo::StreamParams::stream_timeout"))
+            return r;
+        std::uint32_t s = 0;
+        if (!detail::to_u32(timeout.count(), s))
+            return detail::duration_error("plivo::StreamParams::stream_timeout",
+                                          timeout.count(), "s");
+        return detail::last_result(plivo_stream_params_set_stream_timeout(handle_, s));
+    }
+    /** URL that receives stream status events (absolute http:// or https://). */
+    Result try_status_callback_url(const std::string &url) noexcept {
+        return set_string("plivo::StreamParams::status_callback_url", "url", url,
+                          plivo_stream_params_set_status_callback_url);
+    }
+    /** HTTP method of the status callback: "GET" or "POST" (API default). */
+    Result try_status_callback_method(const std::string &method) noexcept {
+        return set_string("plivo::StreamParams::status_callback_method", "method", method,
+                          plivo_stream_params_set_status_callback_method);
+    }
+    /** Audio format: "audio/x-l16;rate=8000" (API default), "audio/x-l16;rate=16000"
+     *  or "audio/x-mulaw;rate=8000". */
+    Result try_content_type(const std::string &content_type) noexcept {
+        return set_string("plivo::StreamParams::content_type", "content_type", content_type,
+                          plivo_stream_params_set_content_type);
+    }
+    /** Extra headers for the WebSocket service: "key=value" pairs joined by commas
+     *  ("X-Tenant=acme,X-Call-Kind=ivr"), at most 512 bytes. */
+    Result try_extra_headers(const std::string &headers) noexcept {
+        return set_string("plivo::StreamParams::extra_headers", "extra_headers", headers,
+                          plivo_stream_params_set_extra_headers);
+    }
+
+#if PLIVO_HPP_EXCEPTIONS
+    /** Throwing, chainable form of try_bidirectional(). */
+    StreamParams &bidirectional(bool b = true) { return apply(try_bidirectional(b)); }
+    /** Throwing, chainable form of try_audio_track(). */
+    StreamParams &audio_track(const std::string &t) { return apply(try_audio_track(t)); }
+    /** Throwing, chainable form of try_stream_timeout(). */
+    StreamParams &stream_timeout(std::chrono::seconds t) { return apply(try_stream_timeout(t)); }
+    /** Throwing, chainable form of try_status_callback_url(). */
+    StreamParams &status_callback_url(const std::string &u) {
+        return apply(try_status_callback_url(u));
+    }
+    /** Throwing, chainable form of try_status_callback_method(). */
+    StreamParams &status_callback_method(const std::string &m) {
+        return apply(try_status_callback_method(m));
+    }
+    /** Throwing, chainable form of try_content_type(). */
+    StreamParams &content_type(const std::string &c) { return apply(try_content_type(c)); }
+    /** Throwing, chainable form of try_extra_headers(). */
+    StreamParams &extra_headers(const std::string &h) { return apply(try_extra_headers(h)); }
+#endif
+
+private:
+    bool usable(Result &r, const char *where) const {
+        if (handle_)
+            return true;
+        r = detail::local_error(where, "the parameters object is empty (moved from)");
+        return false;
+    }
+
+    Result set_string(const char *where, const char *name, const std::string &value,
+                      PlivoCode (*setter)(PlivoStreamParams *, const char *)) noexcept {
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, name, value))
+            return r;
+        return detail::last_result(setter(handle_, value.c_str()));
+    }
+
+#if PLIVO_HPP_EXCEPTIONS
+    StreamParams &apply(Result result) {
+        detail::check(std::move(result));
+        return *this;
+    }
+#endif
+
+    PlivoStreamParams *handle_;
+};
+
+/**
+ * A Plivo API client: an RAII owner of a PlivoClient (credentials, base URL, options
+ * and a keep-alive connection pool).
+ *
+ * Create one per account and keep it for the life of the process. Nothing is sent at
+ * construction. The base URL is the Options' base_url, else PLIVO_BASE_URL (when set
+ * and not empty), else https://api.plivo.com/v1/, read once, at construction.
+ *
+ * Thread rules: the API methods are const and thread-safe; many threads may call them
+ * on one Client at once (they share its connection pool). Constructing, moving,
+ * assigning and destroying a Client are not: no other thread may be using it then.
+ *
+ * Move-only (copying is deleted). A moved-from Client is empty: its destructor does
+ * nothing, `!client` is true, and every method fails with PLIVO_ERR_INVALID_ARGUMENT
+ * ("the client is empty") without calling the library: throwing methods throw
+ * plivo::Error, try_* methods return the failed Result. Assigning a live Client to it
+ * makes it usable again.
+ *
+ * Every operation blocks for at most the options' timeout (default 10 s), retries
+ * included. Identifiers (call_uuid, stream_uuid) are 1-128 characters of
+ * A-Z a-z 0-9 - _; anything else is PLIVO_ERR_INVALID_ARGUMENT and nothing is sent.
+ */
+class Client {
+public:
+#if PLIVO_HPP_EXCEPTIONS
+    /** A client with credentials from PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN and default
+     *  options. Throws Error (PLIVO_ERR_INVALID_ARGUMENT) when a variable is missing or
+     *  empty (the message names it) or the base URL is refused. */
+    Client() : handle_(nullptr) {
+        detail::check(init(nullptr, nullptr, nullptr, nullptr, nullptr));
+    }
+
+    /** A client with credentials from the environment and these options (copied; the
+     *  Options may be destroyed right after). Throws Error on failure. */
+    explicit Client(const Options &options) : handle_(nullptr) {
+        detail::check(init(nullptr, nullptr, &options, nullptr, nullptr));
+    }
+
+    /** A client with these credentials (copied; the token's memory is wiped when the
+     *  client is freed) and options (NULL = defaults; copied). auth_id is 1-64 ASCII
+     *  letters and digits. Throws Error (PLIVO_ERR_INVALID_ARGUMENT) on an invalid or
+     *  empty credential, or a refused base URL (plain http:// to a non-loopback host
+     *  without allow_insecure_http). */
+    Client(const std::string &auth_id, const std::string &auth_token,
+           const Options *options = nullptr)
+        : handle_(nullptr) {
+        detail::check(init(auth_id.c_str(), auth_token.c_str(), options, &auth_id, &auth_token));
+    }
+
+    /** Same as Client(auth_id, auth_token, &options). */
+    Client(const std::string &auth_id, const std::string &auth_token, const Options &options)
+        : handle_(nullptr) {
+        detail::check(init(auth_id.c_str(), auth_token.c_str(), &options, &auth_id, &auth_token));
+    }
+#endif
+
+    /** Frees the client and its connections (nothing to do when empty). No other
+     *  thread may be using it. */
+    ~Client() { plivo_client_free(handle_); }
+
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+    /** Takes over `other`'s client; `other` becomes empty. */
+    Client(Client &&other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+    /** Frees the current client and takes over `other`'s; `other` becomes empty.
+     *  Self-assignment is a no-op. */
+    Client &operator=(Client &&other) noexcept {
+        if (this != &other) {
+            plivo_client_free(handle_);
+            handle_ = other.handle_;
+            other.handle_ = nullptr;
+        }
+        return *this;
+    }
+
+    /**
+     * Noexcept construction, for code without exceptions: `result` receives the
+     * outcome; the returned Client is empty on failure.
+     *     plivo::Result r;
+     *     plivo::Client c = plivo::Client::try_create(r, id, token, &options);
+     *     if (!r) { log(r.message()); ... }
+     * `options` may be NULL (defaults); an empty (moved-from) Options is refused.
+     */
+    static Client try_create(Result &result, const std::string &auth_id,
+                             const std::string &auth_token,
+                             const Options *options = nullptr) noexcept {
+        Client client(nullptr);
+        result = client.init(auth_id.c_str(), auth_token.c_str(), options, &auth_id, &auth_token);
+        return client;
+    }
+
+    /** Like try_create(), with credentials from PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN. */
+    static Client try_create_from_env(Result &result, const Options *options = nullptr) noexcept {
+        Client client(nullptr);
+        result = client.init(nullptr, nullptr, options, nullptr, nullptr);
+        return client;
+    }
+
+    /** True unless the client is empty (moved from, or a failed try_create). */
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    /** The C object (borrowed; still owned by this Client), NULL when empty. May be
+     *  passed to the plivo_* C functions; never free it. */
+    const PlivoClient *native_handle() const noexcept { return handle_; }
+
+    /** Stops one audio stream of a call (DELETE .../Call/{call}/Stream/{stream}/).
+     *  ok() on any 2xx (http_status 204). PLIVO_ERR_NO_ACTIVE_STREAM
+     *  (is_no_active_stream()) when it was already stopped. Thread-safe. */
+    Result try_stop_stream(const std::string &call_uuid,
+                           const std::string &stream_uuid) const noexcept {
+        static const char where[] = "plivo::Client::stop_stream";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
+            !detail::check_nul(r, where, "stream_uuid", stream_uuid))
+            return r;
+        return detail::last_result(
+            plivo_stop_stream(handle_, call_uuid.c_str(), stream_uuid.c_str()));
+    }
+
+    /** Stops every active stream of a call (DELETE .../Call/{call}/Stream/).
+     *  PLIVO_ERR_NO_ACTIVE_STREAM when the call had none. Thread-safe. */
+    Result try_stop_all_streams(const std::string &call_uuid) const noexcept {
+        static const char where[] = "plivo::Client::stop_all_streams";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
+            return r;
+        return detail::last_result(plivo_stop_all_streams(handle_, call_uuid.c_str()));
+    }
+
+    /** Starts streaming a call's audio to a ws:// or wss:// service
+     *  (POST .../Call/{call}/Stream/). `params` may be NULL (API defaults); it is not
+     *  kept. On success value() is the new stream's id (a 2xx answer without a
+     *  stream_id is PLIVO_ERR_INVALID_RESPONSE). Not retried on 5xx (the stream may
+     *  have started). Thread-safe. */
+    Result try_start_stream(const std::string &call_uuid, const std::string &service_url,
+                            const StreamParams *params = nullptr) const noexcept {
+        static const char where[] = "plivo::Client::start_stream";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
+            !detail::check_nul(r, where, "service_url", service_url))
+            return r;
+        if (params && !*params)
+            return detail::local_error(where, "params is empty (moved from)");
+        char *out = nullptr;
+        PlivoCode code = plivo_start_stream(handle_, call_uuid.c_str(), service_url.c_str(),
+                                            params ? params->native_handle() : nullptr, &out);
+        detail::OwnedString owned(out);
+        return detail::last_result(code, owned ? std::string(owned.get()) : std::string());
+    }
+
+    /** Details of one stream (GET .../Call/{call}/Stream/{stream}/): on success value()
+     *  is the JSON response body (stream_id, status, service_url, audio_track, ...).
+     *  Thread-safe. */
+    Result try_get_stream(const std::string &call_uuid,
+                          const std::string &stream_uuid) const noexcept {
+        static const char where[] = "plivo::Client::get_stream";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
+            !detail::check_nul(r, where, "stream_uuid", stream_uuid))
+            return r;
+        char *out = nullptr;
+        PlivoCode code = plivo_get_stream(handle_, call_uuid.c_str(), stream_uuid.c_str(), &out);
+        detail::OwnedString owned(out);
+        return detail::last_result(code, owned ? std::string(owned.get()) : std::string());
+    }
+
+    /** A call's streams (GET .../Call/{call}/Stream/): on success value() is the JSON
+     *  response body, an object with "meta" and "objects". Thread-safe. */
+    Result try_list_streams(const std::string &call_uuid) const noexcept {
+        static const char where[] = "plivo::Client::list_streams";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
+            return r;
+        char *out = nullptr;
+        PlivoCode code = plivo_list_streams(handle_, call_uuid.c_str(), &out);
+        detail::OwnedString owned(out);
+        return detail::last_result(code, owned ? std::string(owned.get()) : std::string());
+    }
+
+#if PLIVO_HPP_EXCEPTIONS
+    /** Throwing form of try_stop_stream(): throws Error on any failure, including
+     *  PLIVO_ERR_NO_ACTIVE_STREAM (test e.is_no_active_stream() to treat an already
+     *  stopped stream as success). */
+    void stop_stream(const std::string &call_uuid, const std::string &stream_uuid) const {
+        detail::check(try_stop_stream(call_uuid, stream_uuid));
+    }
+    /** Throwing form of try_stop_all_streams(). */
+    void stop_all_streams(const std::string &call_uuid) const {
+        detail::check(try_stop_all_streams(call_uuid));
+    }
+    /** Throwing form of try_start_stream(); returns the new stream's id. */
+    std::string start_stream(const std::string &call_uuid, const std::string &service_url,
+                             const StreamParams *params = nullptr) const {
+        return detail::check(try_start_stream(call_uuid, service_url, params));
+    }
+    /** Same as start_stream(call_uuid, service_url, &params). */
+    std::string start_stream(const std::string &call_uuid, const std::string &service_url,
+                             const StreamParams &params) const {
+        return detail::check(try_start_stream(call_uuid, service_url, &params));
+    }
+    /** Throwing form of try_get_stream(); returns the JSON text. */
+    std::string get_stream(const std::string &call_uuid, const std::string &stream_uuid) const {
+        return detail::check(try_get_stream(call_uuid, stream_uuid));
+    }
+    /** Throwing form of try_list_streams(); returns the JSON text. */
+    std::string list_streams(const std::string &call_uuid) const {
+        return detail::check(try_list_streams(call_uuid));
+    }
+#endif
+
+private:
+    /** The empty client (used by the try_create factories). */
+    explicit Client(std::nullptr_t) noexcept : handle_(nullptr) {}
+
+    Result init(const char *auth_id, const char *auth_token, const Options *options,
+                const std::string *id_str, const std::string *token_str) {
+        static const char where[] = "plivo::Client";
+        Result r;
+        if ((id_str && !detail::check_nul(r, where, "auth_id", *id_str)) ||
+            (token_str && !detail::check_nul(r, where, "auth_token", *token_str)))
+            return r;
+        if (options && !*options)
+            return detail::local_error(where, "options is empty (moved from)");
+        PlivoClient *made = plivo_client_new_with_options(
+            auth_id, auth_token, options ? options->native_handle() : nullptr);
+        r = detail::last_result(made ? PLIVO_OK : plivo_last_error_code());
+        if (made) {
+            handle_ = made;
+        } else if (r.ok()) {
+            // Defensive: a NULL client must never look like success.
+            r = Result(PLIVO_ERR_INTERNAL, "plivo_client_new: NULL without an error", 0,
+                       std::string());
+        }
+        return r;
+    }
+
+    bool usable(Result &r, const char *where) const {
+        if (handle_)
+            return true;
+        r = detail::local_error(where, "the client is empty (moved from)");
+        return false;
+    }
+
+
+    PlivoClient *handle_;
+};
+
+} // namespace plivo
+
+#endif /* PLIVO_HPP */

@@ -1,0 +1,408 @@
+package plivo
+
+// This file is the only one that talks to C. Every operation is exactly one cgo call
+// into a shim below that calls the plivo_* function(s) AND copies the thread's
+// last-error state (code, message, HTTP status, api_id) into a gplivo_result in the
+// same call: libplivo's last error is per OS thread, and a goroutine may move to
+// another OS thread between two cgo calls, so reading it in a second cgo call could
+// read another goroutine's error.
+//
+// Memory: message and api_id are malloc'd copies (freed by gplivo_result_release);
+// out is the library-owned char* of a char** out-parameter (freed there with
+// plivo_string_free). Go strings are passed as C.CString copies freed by Go.
+
+/*
+#cgo pkg-config: plivo
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plivo.h"
+
+typedef struct {
+	int code;          // PlivoCode of the operation
+	int http_status;   // plivo_last_http_status() after it (0: no response)
+	char *message;     // malloc'd copy of plivo_last_error(), or NULL
+	char *api_id;      // malloc'd copy of plivo_last_api_id(), or NULL
+	char *out;         // char** out-parameter, owned: plivo_string_free
+} gplivo_result;
+
+typedef struct {
+	const char *base_url;          // NULL: not set
+	int set_timeout;               uint32_t timeout_ms;
+	int set_connect_timeout;       uint32_t connect_timeout_ms;
+	int set_max_retries;           uint32_t max_retries;
+	const char *proxy;             // NULL: not set
+	const char *ca_file;           // NULL: not set
+	int set_allow_insecure_http;   int allow_insecure_http;
+} gplivo_options;
+
+typedef struct {
+	int set_bidirectional;         int bidirectional;
+	const char *audio_track;       // NULL: not set (API default)
+	const char *status_callback_url;
+	const char *status_callback_method;
+	const char *content_type;
+	const char *extra_headers;
+	int set_stream_timeout;        uint32_t stream_timeout;
+} gplivo_params;
+
+static char *gplivo_dup(const char *s) {
+	size_t n;
+	char *d;
+	if (s == NULL) return NULL;
+	n = strlen(s) + 1;
+	d = malloc(n);
+	if (d != NULL) memcpy(d, s, n);
+	return d;
+}
+
+// Record the result of a fallible call made just before, on this thread.
+static void gplivo_finish(gplivo_result *r, int code) {
+	r->code = code;
+	r->http_status = plivo_last_http_status();
+	if (code != PLIVO_OK) {
+		r->message = gplivo_dup(plivo_last_error());
+		r->api_id = gplivo_dup(plivo_last_api_id());
+	}
+}
+
+static void gplivo_result_release(gplivo_result *r) {
+	free(r->message);
+	free(r->api_id);
+	plivo_string_free(r->out);
+	r->message = NULL;
+	r->api_id = NULL;
+	r->out = NULL;
+}
+
+// A constructor returned NULL: its code is in the last error (never PLIVO_OK).
+static void gplivo_finish_null(gplivo_result *r) {
+	int code = (int)plivo_last_error_code();
+	gplivo_finish(r, code != PLIVO_OK ? code : PLIVO_ERR_INTERNAL);
+}
+
+#define GPLIVO_TRY(r, expr) do { int rc_ = (int)(expr); \
+	if (rc_ != PLIVO_OK) { gplivo_finish((r), rc_); goto fail; } } while (0)
+
+static PlivoClient *gplivo_client_new(const char *auth_id, const char *auth_token,
+                                      const gplivo_options *o, gplivo_result *r) {
+	PlivoOptions *opts = NULL;
+	PlivoClient *client = NULL;
+	if (o != NULL) {
+		opts = plivo_options_new();
+		if (opts == NULL) { gplivo_finish_null(r); return NULL; }
+		if (o->base_url != NULL)
+			GPLIVO_TRY(r, plivo_options_set_base_url(opts, o->base_url));
+		if (o->set_timeout)
+			GPLIVO_TRY(r, plivo_options_set_timeout_ms(opts, o->timeout_ms));
+		if (o->set_connect_timeout)
+			GPLIVO_TRY(r, plivo_options_set_connect_timeout_ms(opts, o->connect_timeout_ms));
+		if (o->set_max_retries)
+			GPLIVO_TRY(r, plivo_options_set_max_retries(opts, o->max_retries));
+		if (o->proxy != NULL)
+			GPLIVO_TRY(r, plivo_options_set_proxy(opts, o->proxy));
+		if (o->ca_file != NULL)
+			GPLIVO_TRY(r, plivo_options_set_ca_file(opts, o->ca_file));
+		if (o->set_allow_insecure_http)
+			GPLIVO_TRY(r, plivo_options_set_allow_insecure_http(opts, o->allow_insecure_http != 0));
+	}
+	client = plivo_client_new_with_options(auth_id, auth_token, opts);
+	if (client == NULL) gplivo_finish_null(r);
+	else gplivo_finish(r, PLIVO_OK);
+fail:
+	plivo_options_free(opts);  // leaves the last error alone (and r holds a copy)
+	return client;
+}
+
+static void gplivo_stop_stream(const PlivoClient *c, const char *call_uuid,
+                               const char *stream_uuid, gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_stop_stream(c, call_uuid, stream_uuid));
+}
+
+static void gplivo_stop_all_streams(const PlivoClient *c, const char *call_uuid,
+                                    gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_stop_all_streams(c, call_uuid));
+}
+
+static void gplivo_start_stream(const PlivoClient *c, const char *call_uuid,
+                                const char *service_url, const gplivo_params *p,
+                                gplivo_result *r) {
+	PlivoStreamParams *sp = NULL;
+	if (p != NULL) {
+		sp = plivo_stream_params_new();
+		if (sp == NULL) { gplivo_finish_null(r); return; }
+		if (p->set_bidirectional)
+			GPLIVO_TRY(r, plivo_stream_params_set_bidirectional(sp, p->bidirectional != 0));
+		if (p->audio_track != NULL)
+			GPLIVO_TRY(r, plivo_stream_params_set_audio_track(sp, p->audio_track));
+		if (p->set_stream_timeout)
+			GPLIVO_TRY(r, plivo_stream_params_set_stream_timeout(sp, p->stream_timeout));
+		if (p->status_callback_url != NULL)
+			GPLIVO_TRY(r, plivo_stream_params_set_status_callback_url(sp, p->status_callback_url));
+		if (p->status_callback_method != NULL)
+			GPLIVO_TRY(r, plivo_stream_params_set_status_callback_method(sp, p->status_callback_method));
+		if (p->content_type != NULL)
+			GPLIVO_TRY(r, plivo_stream_params_set_content_type(sp, p->content_type));
+		if (p->extra_headers != NULL)
+			GPLIVO_TRY(r, plivo_stream_params_set_extra_headers(sp, p->extra_headers));
+	}
+	gplivo_finish(r, (int)plivo_start_stream(c, call_uuid, service_url, sp, &r->out));
+fail:
+	plivo_stream_params_free(sp);
+}
+
+static void gplivo_get_stream(const PlivoClient *c, const char *call_uuid,
+                              const char *stream_uuid, gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_get_stream(c, call_uuid, stream_uuid, &r->out));
+}
+
+static void gplivo_list_streams(const PlivoClient *c, const char *call_uuid,
+                                gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_list_streams(c, call_uuid, &r->out));
+}
+*/
+import "C"
+
+import (
+	"math"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// cstrings holds C copies of Go strings until free is called.
+type cstrings struct {
+	ptrs []*C.char
+	err  error
+}
+
+// add returns a C copy of s, or nil after recording an invalid-argument error when s
+// contains a NUL byte (C would see a shorter, possibly valid, string).
+func (cs *cstrings) add(what, s string) *C.char {
+	if strings.IndexByte(s, 0) >= 0 {
+		if cs.err == nil {
+			cs.err = &Error{Code: CodeInvalidArgument, Message: what + " contains a NUL byte"}
+		}
+		return nil
+	}
+	p := C.CString(s)
+	cs.ptrs = append(cs.ptrs, p)
+	return p
+}
+
+// optional is add, with "" meaning "not set" (NULL).
+func (cs *cstrings) optional(what, s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return cs.add(what, s)
+}
+
+func (cs *cstrings) free() {
+	for _, p := range cs.ptrs {
+		C.free(unsafe.Pointer(p))
+	}
+	cs.ptrs = nil
+}
+
+// take converts a shim result to Go values and releases its C memory.
+func take(r *C.gplivo_result) (out string, err error) {
+	if r.out != nil {
+		out = C.GoString(r.out)
+	}
+	if r.code != C.PLIVO_OK {
+		e := &Error{Code: Code(r.code), HTTPStatus: int(r.http_status)}
+		if r.message != nil {
+			e.Message = C.GoString(r.message)
+		}
+		if r.api_id != nil {
+			e.APIID = C.GoString(r.api_id)
+		}
+		err = e
+	}
+	C.gplivo_result_release(r)
+	return out, err
+}
+
+// millis converts a duration to whole milliseconds for a uint32 option, rounding up
+// so that a positive duration never becomes 0. Values the library refuses (0, more
+// than its maximum) are passed on so that it reports them.
+func millis(d time.Duration) C.uint32_t {
+	if d <= 0 {
+		return 0
+	}
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	if ms > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return C.uint32_t(ms)
+}
+
+// clampU32 maps a non-negative int to uint32, saturating (the library refuses values
+// that large with PLIVO_ERR_INVALID_ARGUMENT).
+func clampU32(n int) C.uint32_t {
+	if uint64(n) > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return C.uint32_t(n)
+}
+
+func boolInt(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func newClient(authID, authToken string, cfg *config) (*cClient, error) {
+	var cs cstrings
+	defer cs.free()
+	id := cs.optional("auth_id", authID)
+	token := cs.optional("auth_token", authToken)
+	var o *C.gplivo_options
+	if cfg.any {
+		// Go memory holding only C pointers: allowed to pass to C.
+		o = new(C.gplivo_options)
+		if cfg.baseURL != nil {
+			o.base_url = cs.add("base_url", *cfg.baseURL)
+		}
+		if cfg.timeout != nil {
+			o.set_timeout, o.timeout_ms = 1, millis(*cfg.timeout)
+		}
+		if cfg.connectTimeout != nil {
+			o.set_connect_timeout, o.connect_timeout_ms = 1, millis(*cfg.connectTimeout)
+		}
+		if cfg.maxRetries != nil {
+			if *cfg.maxRetries < 0 {
+				return nil, &Error{Code: CodeInvalidArgument, Message: "max_retries must not be negative"}
+			}
+			o.set_max_retries, o.max_retries = 1, clampU32(*cfg.maxRetries)
+		}
+		if cfg.proxy != nil {
+			o.proxy = cs.add("proxy", *cfg.proxy)
+		}
+		if cfg.caFile != nil {
+			o.ca_file = cs.add("ca_file", *cfg.caFile)
+		}
+		if cfg.allowInsecureHTTP != nil {
+			o.set_allow_insecure_http, o.allow_insecure_http = 1, boolInt(*cfg.allowInsecureHTTP)
+		}
+	}
+	if cs.err != nil {
+		return nil, cs.err
+	}
+	var r C.gplivo_result
+	p := C.gplivo_client_new(id, token, o, &r)
+	_, err := take(&r)
+	if p == nil && err == nil {
+		err = &Error{Code: CodeInternal, Message: "client constructor returned NULL without an error"}
+	}
+	return p, err
+}
+
+func freeClient(p *cClient) { C.plivo_client_free(p) }
+
+func stopStream(p *cClient, callUUID, streamUUID string) error {
+	var cs cstrings
+	defer cs.free()
+	call := cs.add("call_uuid", callUUID)
+	stream := cs.add("stream_uuid", streamUUID)
+	if cs.err != nil {
+		return cs.err
+	}
+	var r C.gplivo_result
+	C.gplivo_stop_stream(p, call, stream, &r)
+	_, err := take(&r)
+	return err
+}
+
+func stopAllStreams(p *cClient, callUUID string) error {
+	var cs cstrings
+	defer cs.free()
+	call := cs.add("call_uuid", callUUID)
+	if cs.err != nil {
+		return cs.err
+	}
+	var r C.gplivo_result
+	C.gplivo_stop_all_streams(p, call, &r)
+	_, err := take(&r)
+	return err
+}
+
+func startStream(p *cClient, callUUID, serviceURL string, sp *StreamParams) (string, error) {
+	var cs cstrings
+	defer cs.free()
+	call := cs.add("call_uuid", callUUID)
+	url := cs.add("service_url", serviceURL)
+	var params *C.gplivo_params
+	if sp != nil {
+		params = new(C.gplivo_params) // Go memory holding only C pointers
+		if sp.Bidirectional != nil {
+			params.set_bidirectional, params.bidirectional = 1, boolInt(*sp.Bidirectional)
+		}
+		params.audio_track = cs.optional("audio_track", sp.AudioTrack)
+		params.status_callback_url = cs.optional("status_callback_url", sp.StatusCallbackURL)
+		params.status_callback_method = cs.optional("status_callback_method", sp.StatusCallbackMethod)
+		params.content_type = cs.optional("content_type", sp.ContentType)
+		params.extra_headers = cs.optional("extra_headers", sp.ExtraHeaders)
+		if sp.StreamTimeout < 0 && cs.err == nil {
+			cs.err = &Error{Code: CodeInvalidArgument, Message: "stream_timeout must not be negative"}
+		}
+		if sp.StreamTimeout > 0 {
+			params.set_stream_timeout, params.stream_timeout = 1, clampU32(sp.StreamTimeout)
+		}
+	}
+	if cs.err != nil {
+		return "", cs.err
+	}
+	var r C.gplivo_result
+	C.gplivo_start_stream(p, call, url, params, &r)
+	return take(&r)
+}
+
+func getStream(p *cClient, callUUID, streamUUID string) (string, int, error) {
+	var cs cstrings
+	defer cs.free()
+	call := cs.add("call_uuid", callUUID)
+	stream := cs.add("stream_uuid", streamUUID)
+	if cs.err != nil {
+		return "", 0, cs.err
+	}
+	var r C.gplivo_result
+	C.gplivo_get_stream(p, call, stream, &r)
+	status := int(r.http_status)
+	out, err := take(&r)
+	return out, status, err
+}
+
+func listStreams(p *cClient, callUUID string) (string, int, error) {
+	var cs cstrings
+	defer cs.free()
+	call := cs.add("call_uuid", callUUID)
+	if cs.err != nil {
+		return "", 0, cs.err
+	}
+	var r C.gplivo_result
+	C.gplivo_list_streams(p, call, &r)
+	status := int(r.http_status)
+	out, err := take(&r)
+	return out, status, err
+}
+
+func libVersion() string { return C.GoString(C.plivo_version()) }
+
+func libCodeName(code int) string {
+	if code < math.MinInt32 || code > math.MaxInt32 {
+		return C.GoString(C.plivo_code_name(C.int(-1)))
+	}
+	return C.GoString(C.plivo_code_name(C.int(code)))
+}
+
+// headerVersion is PLIVO_VERSION of the header this package was compiled against.
+const headerVersion = C.PLIVO_VERSION
+
+// cClient is the library's opaque client handle.
+type cClient = C.PlivoClient

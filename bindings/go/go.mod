@@ -1,0 +1,3 @@
+module github.com/libplivo/libplivo/bindings/go
+
+go 1.19

@@ -1,0 +1,428 @@
+"""The Client class and the helpers that turn Python values into C arguments."""
+
+from __future__ import annotations
+
+import ctypes
+import datetime
+import json
+import math
+import operator
+import os
+import threading
+import weakref
+from typing import Any, Dict, Mapping, Optional, Union
+
+from ._errors import Code, InvalidArgumentError, InvalidResponseError, PlivoError, error_class_for
+from ._lib import StrPath, load_library
+
+__all__ = ["Client", "code_name", "version"]
+
+_U32_MAX = 0xFFFFFFFF
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+Seconds = Union[int, float, datetime.timedelta]
+Text = Union[str, bytes]
+
+
+# --- Python value -> C argument ----------------------------------------------------
+
+
+def _cstr(value: Optional[Union[Text, "os.PathLike[str]"]], what: str) -> Optional[bytes]:
+    """str/bytes/PathLike -> NUL-free bytes for a ``const char *``; None -> NULL.
+
+    A str is encoded as UTF-8 with ``surrogatepass``: a lone surrogate becomes bytes
+    that are not valid UTF-8, which the library reports as invalid argument. Bytes are
+    passed as they are (the library checks them). An embedded NUL cannot be passed to
+    C at all (it would silently cut the string): InvalidArgumentError.
+    """
+    if value is None:
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+    else:
+        raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+    if b"\0" in data:
+        raise InvalidArgumentError(f"{what} contains a NUL character")
+    return data
+
+
+def _u32(value: int, what: str) -> int:
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an int, not bool")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}") from None
+    if not 0 <= number <= _U32_MAX:
+        raise InvalidArgumentError(f"{what} is out of range: {number}")
+    return number
+
+
+def _millis(value: Seconds, what: str) -> int:
+    """Seconds (int, float or timedelta) -> milliseconds for a ``uint32_t``.
+
+    Rounded to the nearest millisecond, but a positive value never becomes 0. The
+    library checks the range it accepts; only values that do not fit ``uint32_t``
+    (negative, NaN, infinite, huge) are refused here.
+    """
+    if isinstance(value, datetime.timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise TypeError(f"{what} must be a number of seconds, not {type(value).__name__}")
+    if not math.isfinite(seconds) or seconds < 0 or seconds * 1000 > _U32_MAX:
+        raise InvalidArgumentError(f"{what} is out of range: {value!r} s")
+    ms = int(round(seconds * 1000))
+    if ms == 0 and seconds > 0:
+        ms = 1
+    return ms
+
+
+def _bool(value: bool, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be a bool, not {type(value).__name__}")
+    return value
+
+
+def _extra_headers(value: Union[Text, Mapping[str, str]]) -> Optional[bytes]:
+    """A mapping becomes ``k=v,k2=v2``; a str/bytes is passed as it is."""
+    if isinstance(value, Mapping):
+        if not value:
+            return None
+        pairs = []
+        for key, val in value.items():
+            if not isinstance(key, str) or not isinstance(val, str):
+                raise TypeError("extra_headers keys and values must be str")
+            # These characters cannot be represented in the k=v,k=v form: refusing them
+            # is part of the conversion (anything else is left to the library).
+            if any(c in key or c in val for c in ",="):
+                raise InvalidArgumentError(
+                    f"extra_headers: ',' and '=' cannot appear in a key or value ({key!r})"
+                )
+            pairs.append(f"{key}={val}")
+        return _cstr(",".join(pairs), "extra_headers")
+    return _cstr(value, "extra_headers")
+
+
+# --- errors ------------------------------------------------------------------------
+
+
+def _decode(raw: Optional[bytes]) -> Optional[str]:
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
+def _last_error(lib: ctypes.CDLL, code: int) -> PlivoError:
+    """The exception for ``code``, with the calling thread's last-error details.
+
+    Must run on the thread that made the failing call, before any other fallible
+    ``plivo_*`` call on it.
+    """
+    message = _decode(lib.plivo_last_error())
+    status = lib.plivo_last_http_status()
+    api_id = _decode(lib.plivo_last_api_id())
+    name = _decode(lib.plivo_code_name(code if _INT_MIN <= code <= _INT_MAX else -1)) or ""
+    if not message:
+        message = f"libplivo call failed: {name}"
+    return error_class_for(code)(message, code, status or None, api_id, name)
+
+
+def _check(lib: ctypes.CDLL, code: int) -> None:
+    if code != Code.OK:
+        raise _last_error(lib, code)
+
+
+def _constructor_error(lib: ctypes.CDLL) -> PlivoError:
+    code = lib.plivo_last_error_code()
+    return _last_error(lib, code if code != Code.OK else Code.INTERNAL)
+
+
+def _take_string(lib: ctypes.CDLL, out: ctypes.c_void_p) -> Optional[str]:
+    """Copy an owned ``char *`` and free it with plivo_string_free()."""
+    if not out.value:
+        return None
+    try:
+        return ctypes.string_at(out.value).decode("utf-8", "replace")
+    finally:
+        lib.plivo_string_free(out.value)
+        out.value = None
+
+
+def _json_object(text: Optional[str], what: str) -> Dict[str, Any]:
+    try:
+        value = json.loads(text) if text is not None else None
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidResponseError(f"{what}: the library returned a body that is not a JSON object")
+    return value
+
+
+# --- public API --------------------------------------------------------------------
+
+
+def code_name(code: int) -> str:
+    """The C name of a result code (``"PLIVO_ERR_NOT_FOUND"``), from the library;
+    ``"PLIVO_ERR_UNKNOWN"`` for any other value."""
+    number = operator.index(code)
+    if not _INT_MIN <= number <= _INT_MAX:
+        number = -1  # not an int: certainly not a code
+    name: bytes = load_library().plivo_code_name(number)
+    return name.decode("ascii")
+
+
+def version() -> str:
+    """The loaded library's semantic version, e.g. ``"0.1.0"``."""
+    text: bytes = load_library().plivo_version()
+    return text.decode("ascii")
+
+
+class Client:
+    """A Plivo Audio Stream API client (one ``PlivoClient``).
+
+    ``auth_id`` / ``auth_token`` None: read by the library from ``PLIVO_AUTH_ID`` /
+    ``PLIVO_AUTH_TOKEN``. ``base_url`` None: ``PLIVO_BASE_URL``, else the real API.
+    ``timeout`` and ``connect_timeout`` are in seconds (float, int or timedelta);
+    ``max_retries`` counts attempts after the first. ``library`` loads that exact
+    libplivo file instead of the one found by :func:`plivo_ffi.load_library`.
+    None leaves an option at the library's default. Invalid values raise
+    :class:`InvalidArgumentError` (the library decides what is valid).
+
+    Thread-safe: share one client between threads. ``close()`` (or leaving a ``with``
+    block) frees it; it is idempotent and waits for calls still running on other
+    threads. An unclosed client is freed when garbage-collected. Any call on a closed
+    client raises :class:`InvalidArgumentError` (which is also a ``ValueError``) with
+    code ``INVALID_ARGUMENT``.
+    """
+
+    def __init__(
+        self,
+        auth_id: Optional[Text] = None,
+        auth_token: Optional[Text] = None,
+        *,
+        base_url: Optional[Text] = None,
+        timeout: Optional[Seconds] = None,
+        connect_timeout: Optional[Seconds] = None,
+        max_retries: Optional[int] = None,
+        proxy: Optional[Text] = None,
+        ca_file: Optional[Union[Text, "os.PathLike[str]"]] = None,
+        allow_insecure_http: bool = False,
+        library: Optional[StrPath] = None,
+    ) -> None:
+        self._closed = True  # until construction succeeds
+        lib = load_library(library)
+
+        # Convert everything first: type errors surface before anything is allocated.
+        c_id = _cstr(auth_id, "auth_id")
+        c_token = _cstr(auth_token, "auth_token")
+        c_base = _cstr(base_url, "base_url")
+        c_timeout = None if timeout is None else _millis(timeout, "timeout")
+        c_connect = None if connect_timeout is None else _millis(connect_timeout, "connect_timeout")
+        c_retries = None if max_retries is None else _u32(max_retries, "max_retries")
+        c_proxy = _cstr(proxy, "proxy")
+        c_ca = _cstr(ca_file, "ca_file")
+        c_insecure = _bool(allow_insecure_http, "allow_insecure_http")
+
+        options = lib.plivo_options_new()
+        if not options:
+            raise _constructor_error(lib)
+        try:
+            if c_base is not None:
+                _check(lib, lib.plivo_options_set_base_url(options, c_base))
+            if c_timeout is not None:
+                _check(lib, lib.plivo_options_set_timeout_ms(options, c_timeout))
+            if c_connect is not None:
+                _check(lib, lib.plivo_options_set_connect_timeout_ms(options, c_connect))
+            if c_retries is not None:
+                _check(lib, lib.plivo_options_set_max_retries(options, c_retries))
+            if c_proxy is not None:
+                _check(lib, lib.plivo_options_set_proxy(options, c_proxy))
+            if c_ca is not None:
+                _check(lib, lib.plivo_options_set_ca_file(options, c_ca))
+            if c_insecure:
+                _check(lib, lib.plivo_options_set_allow_insecure_http(options, True))
+            ptr = lib.plivo_client_new_with_options(c_id, c_token, options)
+            if not ptr:
+                raise _constructor_error(lib)
+        finally:
+            lib.plivo_options_free(options)
+
+        self._lib = lib
+        self._ptr = ptr
+        self._cond = threading.Condition(threading.Lock())
+        self._busy = 0
+        self._closed = False
+        # Frees exactly once: on close(), or when the object is collected. Not at
+        # interpreter exit (daemon threads may still be inside a call then).
+        self._finalizer = weakref.finalize(self, lib.plivo_client_free, ptr)
+        self._finalizer.atexit = False
+
+    # --- lifetime --------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    def close(self) -> None:
+        """Free the client. Idempotent; waits for calls in progress on other threads."""
+        if not hasattr(self, "_cond"):
+            return  # construction failed: nothing to free
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            while self._busy:
+                self._cond.wait()
+        self._finalizer()
+
+    def __enter__(self) -> "Client":
+        if self._closed:
+            raise InvalidArgumentError("the client is closed")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<plivo_ffi.Client {'closed' if self._closed else 'open'}>"
+
+    def _enter(self) -> Any:
+        with self._cond:
+            if self._closed:
+                raise InvalidArgumentError("the client is closed")
+            self._busy += 1
+        return self._ptr
+
+    def _leave(self) -> None:
+        with self._cond:
+            self._busy -= 1
+            if not self._busy:
+                self._cond.notify_all()
+
+    # --- operations ------------------------------------------------------------------
+
+    def stop_stream(self, call_uuid: Text, stream_uuid: Text) -> None:
+        """Stop one stream. :class:`NoActiveStreamError` if it was already stopped."""
+        c_call = _cstr(call_uuid, "call_uuid")
+        c_stream = _cstr(stream_uuid, "stream_uuid")
+        lib = self._lib
+        ptr = self._enter()
+        try:
+            _check(lib, lib.plivo_stop_stream(ptr, c_call, c_stream))
+        finally:
+            self._leave()
+
+    def stop_all_streams(self, call_uuid: Text) -> None:
+        """Stop every stream of a call. :class:`NoActiveStreamError` if it had none."""
+        c_call = _cstr(call_uuid, "call_uuid")
+        lib = self._lib
+        ptr = self._enter()
+        try:
+            _check(lib, lib.plivo_stop_all_streams(ptr, c_call))
+        finally:
+            self._leave()
+
+    def start_stream(
+        self,
+        call_uuid: Text,
+        service_url: Text,
+        *,
+        bidirectional: Optional[bool] = None,
+        audio_track: Optional[Text] = None,
+        stream_timeout: Optional[int] = None,
+        status_callback_url: Optional[Text] = None,
+        status_callback_method: Optional[Text] = None,
+        content_type: Optional[Text] = None,
+        extra_headers: Optional[Union[Text, Mapping[str, str]]] = None,
+    ) -> str:
+        """Start streaming a call's audio to ``service_url`` (``ws://``/``wss://``).
+
+        Returns the new stream's id. ``stream_timeout`` is in whole seconds.
+        ``extra_headers`` is a ``{"X-Key": "value"}`` mapping or a ``"k=v,k2=v2"``
+        string. None leaves a parameter at the API's default.
+        """
+        c_call = _cstr(call_uuid, "call_uuid")
+        c_url = _cstr(service_url, "service_url")
+        c_bidi = None if bidirectional is None else _bool(bidirectional, "bidirectional")
+        c_track = _cstr(audio_track, "audio_track")
+        c_stimeout = None if stream_timeout is None else _u32(stream_timeout, "stream_timeout")
+        c_cb_url = _cstr(status_callback_url, "status_callback_url")
+        c_cb_method = _cstr(status_callback_method, "status_callback_method")
+        c_ctype = _cstr(content_type, "content_type")
+        c_headers = None if extra_headers is None else _extra_headers(extra_headers)
+
+        lib = self._lib
+        settings = [
+            (lib.plivo_stream_params_set_bidirectional, c_bidi),
+            (lib.plivo_stream_params_set_audio_track, c_track),
+            (lib.plivo_stream_params_set_stream_timeout, c_stimeout),
+            (lib.plivo_stream_params_set_status_callback_url, c_cb_url),
+            (lib.plivo_stream_params_set_status_callback_method, c_cb_method),
+            (lib.plivo_stream_params_set_content_type, c_ctype),
+            (lib.plivo_stream_params_set_extra_headers, c_headers),
+        ]
+        settings = [(setter, value) for setter, value in settings if value is not None]
+
+        ptr = self._enter()
+        params = None
+        try:
+            if settings:
+                params = lib.plivo_stream_params_new()
+                if not params:
+                    raise _constructor_error(lib)
+                for setter, value in settings:
+                    _check(lib, setter(params, value))
+            out = ctypes.c_void_p()
+            try:
+                code = lib.plivo_start_stream(ptr, c_call, c_url, params, ctypes.byref(out))
+                if code != Code.OK:
+                    raise _last_error(lib, code)
+            finally:
+                stream_id = _take_string(lib, out)
+        finally:
+            if params is not None:
+                lib.plivo_stream_params_free(params)
+            self._leave()
+        if stream_id is None:  # PLIVO_OK without a stream id would be a library bug
+            raise InvalidResponseError("start_stream: the library returned no stream id")
+        return stream_id
+
+    def get_stream(self, call_uuid: Text, stream_uuid: Text) -> Dict[str, Any]:
+        """Details of one stream: the API's JSON object, as a dict."""
+        c_call = _cstr(call_uuid, "call_uuid")
+        c_stream = _cstr(stream_uuid, "stream_uuid")
+        lib = self._lib
+        ptr = self._enter()
+        try:
+            out = ctypes.c_void_p()
+            try:
+                code = lib.plivo_get_stream(ptr, c_call, c_stream, ctypes.byref(out))
+                if code != Code.OK:
+                    raise _last_error(lib, code)
+            finally:
+                body = _take_string(lib, out)
+        finally:
+            self._leave()
+        return _json_object(body, "get_stream")
+
+    def list_streams(self, call_uuid: Text) -> Dict[str, Any]:
+        """A call's streams: the API's JSON object (``meta``, ``objects``), as a dict."""
+        c_call = _cstr(call_uuid, "call_uuid")
+        lib = self._lib
+        ptr = self._enter()
+        try:
+            out = ctypes.c_void_p()
+            try:
+                code = lib.plivo_list_streams(ptr, c_call, ctypes.byref(out))
+                if code != Code.OK:
+                    raise _last_error(lib, code)
+            finally:
+                body = _take_string(lib, out)
+        finally:
+            self._leave()
+        return _json_object(body, "list_streams")

@@ -1,0 +1,209 @@
+"""Result codes and the exception hierarchy."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Dict, Optional, Tuple, Type
+
+__all__ = [
+    "Code",
+    "PlivoError",
+    "InvalidArgumentError",
+    "NoActiveStreamError",
+    "BadRequestError",
+    "AuthenticationError",
+    "NotFoundError",
+    "RateLimitedError",
+    "ServerError",
+    "HttpStatusError",
+    "PlivoTimeoutError",
+    "TransportError",
+    "InvalidResponseError",
+    "InternalError",
+    "error_class_for",
+]
+
+
+class Code(enum.IntEnum):
+    """``PlivoCode``: the library's result codes. The numbers are stable."""
+
+    OK = 0
+    INVALID_ARGUMENT = 1
+    NO_ACTIVE_STREAM = 2
+    BAD_REQUEST = 3
+    AUTHENTICATION = 4
+    NOT_FOUND = 5
+    RATE_LIMITED = 6
+    SERVER = 7
+    HTTP = 8
+    TIMEOUT = 9
+    TRANSPORT = 10
+    INVALID_RESPONSE = 11
+    INTERNAL = 12
+
+    @property
+    def c_name(self) -> str:
+        """The C spelling, e.g. ``PLIVO_ERR_NO_ACTIVE_STREAM`` (no library needed)."""
+        return "PLIVO_OK" if self is Code.OK else f"PLIVO_ERR_{self.name}"
+
+
+def _c_name(code: int) -> str:
+    try:
+        return Code(code).c_name
+    except ValueError:
+        return "PLIVO_ERR_UNKNOWN"
+
+
+class PlivoError(Exception):
+    """A libplivo call failed.
+
+    Attributes:
+        code: the ``PlivoCode`` (an int; a :class:`Code` when known).
+        code_name: its C name, e.g. ``"PLIVO_ERR_NO_ACTIVE_STREAM"``
+            (``"PLIVO_ERR_UNKNOWN"`` for a code this binding does not know).
+        http_status: the status of the last HTTP response, or None when none was
+            received (invalid argument, connect failure, timeout...).
+        api_id: the ``api_id`` of the response body, or None.
+        message: the library's message (``str(exc)``); never contains the auth token.
+    """
+
+    #: The code this class stands for (PlivoError itself: any/unknown code).
+    default_code: int = -1
+
+    def __init__(
+        self,
+        message: str,
+        code: Optional[int] = None,
+        http_status: Optional[int] = None,
+        api_id: Optional[str] = None,
+        code_name: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        if code is None:
+            code = self.default_code
+        try:
+            code = Code(code)
+        except ValueError:
+            pass
+        self.code: int = code
+        self.code_name: str = code_name if code_name is not None else _c_name(code)
+        self.http_status: Optional[int] = http_status or None
+        self.api_id: Optional[str] = api_id
+        self.message: str = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, code={int(self.code)}, "
+            f"code_name={self.code_name!r}, http_status={self.http_status!r}, "
+            f"api_id={self.api_id!r})"
+        )
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return (
+            type(self),
+            (self.message, int(self.code), self.http_status, self.api_id, self.code_name),
+        )
+
+
+class InvalidArgumentError(PlivoError, ValueError):
+    """``PLIVO_ERR_INVALID_ARGUMENT``: bad argument, credentials or option; nothing sent.
+
+    Also a :class:`ValueError`. Raised too for values that cannot be handed to C at
+    all (a string with a NUL character, a number outside ``uint32_t``) and for use of
+    a closed :class:`Client`.
+    """
+
+    default_code = Code.INVALID_ARGUMENT
+
+
+class NoActiveStreamError(PlivoError):
+    """``PLIVO_ERR_NO_ACTIVE_STREAM``: HTTP 400 "No active stream found" (already stopped)."""
+
+    default_code = Code.NO_ACTIVE_STREAM
+
+
+class BadRequestError(PlivoError):
+    """``PLIVO_ERR_BAD_REQUEST``: any other HTTP 400."""
+
+    default_code = Code.BAD_REQUEST
+
+
+class AuthenticationError(PlivoError):
+    """``PLIVO_ERR_AUTHENTICATION``: HTTP 401 or 403."""
+
+    default_code = Code.AUTHENTICATION
+
+
+class NotFoundError(PlivoError):
+    """``PLIVO_ERR_NOT_FOUND``: HTTP 404, unknown call or stream."""
+
+    default_code = Code.NOT_FOUND
+
+
+class RateLimitedError(PlivoError):
+    """``PLIVO_ERR_RATE_LIMITED``: HTTP 429 after retries."""
+
+    default_code = Code.RATE_LIMITED
+
+
+class ServerError(PlivoError):
+    """``PLIVO_ERR_SERVER``: HTTP 5xx after retries."""
+
+    default_code = Code.SERVER
+
+
+class HttpStatusError(PlivoError):
+    """``PLIVO_ERR_HTTP``: any other status (3xx, 405, other 4xx)."""
+
+    default_code = Code.HTTP
+
+
+class PlivoTimeoutError(PlivoError):
+    """``PLIVO_ERR_TIMEOUT``: the call's deadline passed."""
+
+    default_code = Code.TIMEOUT
+
+
+class TransportError(PlivoError):
+    """``PLIVO_ERR_TRANSPORT``: DNS, connect, TLS, reset or truncated response."""
+
+    default_code = Code.TRANSPORT
+
+
+class InvalidResponseError(PlivoError):
+    """``PLIVO_ERR_INVALID_RESPONSE``: not HTTP, unexpected 2xx body, or over 1 MiB."""
+
+    default_code = Code.INVALID_RESPONSE
+
+
+class InternalError(PlivoError):
+    """``PLIVO_ERR_INTERNAL``: a bug in libplivo (a caught panic)."""
+
+    default_code = Code.INTERNAL
+
+
+_BY_CODE: Dict[int, Type[PlivoError]] = {
+    cls.default_code: cls
+    for cls in (
+        InvalidArgumentError,
+        NoActiveStreamError,
+        BadRequestError,
+        AuthenticationError,
+        NotFoundError,
+        RateLimitedError,
+        ServerError,
+        HttpStatusError,
+        PlivoTimeoutError,
+        TransportError,
+        InvalidResponseError,
+        InternalError,
+    )
+}
+
+
+def error_class_for(code: int) -> Type[PlivoError]:
+    """The exception class raised for ``code`` (:class:`PlivoError` when unknown)."""
+    return _BY_CODE.get(int(code), PlivoError)

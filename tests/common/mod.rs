@@ -1,0 +1,176 @@
+//! Test support: starts the bundled server (`plivo-server`, built by
+//! `cargo test --workspace` or `cargo build -p plivo-server`) on an ephemeral loopback
+//! port, talks to its admin endpoints, and wraps the C ABI for terse tests.
+#![allow(dead_code)]
+
+use std::ffi::{c_char, CStr, CString};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use plivo::ffi::*;
+use serde_json::Value;
+
+pub const AUTH_ID: &str = "MATEST0000000000000001";
+pub const AUTH_TOKEN: &str = "tok-Secret-4242-zz";
+
+/// The server binary: `PLIVO_SERVER_BIN`, else next to this test's target directory.
+pub fn server_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("PLIVO_SERVER_BIN") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
+    let bin = dir.join("plivo-server");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p plivo-server` or `cargo test --workspace`",
+        bin.display()
+    );
+    bin
+}
+
+/// A running bundled server, killed on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT/v1/`
+    pub base_url: String,
+    /// `http://127.0.0.1:PORT`
+    pub root: String,
+}
+
+impl Server {
+    /// Start with the test account and these seeds (`CALL:STREAM,STREAM`).
+    pub fn start(seeds: &[&str]) -> Server {
+        let mut cmd = Command::new(server_bin());
+        cmd.args(["--auth-id", AUTH_ID, "--auth-token", AUTH_TOKEN]);
+        for seed in seeds {
+            cmd.args(["--seed", seed]);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start plivo-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("server prints its base URL");
+        let base_url = line.trim().to_owned();
+        assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url:?}");
+        let root = base_url.trim_end_matches("/v1/").to_owned();
+        Server {
+            child,
+            base_url,
+            root,
+        }
+    }
+
+    /// Every request the server received under /v1/, in order.
+    pub fn requests(&self) -> Vec<Value> {
+        let body: Value = ureq::get(format!("{}/__admin/requests/", self.root))
+            .call()
+            .expect("admin requests")
+            .body_mut()
+            .read_to_string()
+            .map(|t| serde_json::from_str(&t).expect("admin JSON"))
+            .expect("admin body");
+        body["requests"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Add active streams to a call (creating it).
+    pub fn add_streams(&self, call: &str, streams: &[String]) {
+        ureq::post(format!("{}/__admin/calls/", self.root))
+            .header("Content-Type", "application/json")
+            .send(serde_json::json!({ "call_uuid": call, "streams": streams }).to_string())
+            .expect("admin add streams");
+    }
+
+    /// A client of the C ABI pointed at this server.
+    pub fn client(&self) -> TestClient {
+        self.client_with(|_| {})
+    }
+
+    /// A client with options set by `configure` (base URL already set).
+    pub fn client_with(&self, configure: impl FnOnce(*mut PlivoOptions)) -> TestClient {
+        let options = plivo_options_new();
+        let url = cstr(&self.base_url);
+        assert_eq!(
+            plivo_options_set_base_url(options, url.as_ptr()),
+            PlivoCode::PLIVO_OK
+        );
+        configure(options);
+        let (id, token) = (cstr(AUTH_ID), cstr(AUTH_TOKEN));
+        let client = plivo_client_new_with_options(id.as_ptr(), token.as_ptr(), options);
+        plivo_options_free(options);
+        assert!(!client.is_null(), "client: {:?}", last_error());
+        TestClient(client)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An owned `PlivoClient`, freed on drop. Shareable between threads like the C type.
+pub struct TestClient(pub *mut PlivoClient);
+unsafe impl Send for TestClient {}
+unsafe impl Sync for TestClient {}
+
+impl TestClient {
+    pub fn stop(&self, call: &str, stream: &str) -> PlivoCode {
+        let (c, s) = (cstr(call), cstr(stream));
+        plivo_stop_stream(self.0, c.as_ptr(), s.as_ptr())
+    }
+}
+
+impl Drop for TestClient {
+    fn drop(&mut self) {
+        plivo_client_free(self.0);
+    }
+}
+
+pub fn cstr(s: &str) -> CString {
+    CString::new(s).expect("no NUL in test strings")
+}
+
+/// Copy a borrowed C string (NULL → None).
+pub fn text(ptr: *const c_char) -> Option<String> {
+    (!ptr.is_null()).then(|| {
+        unsafe { CStr::from_ptr(ptr) }
+            .to_string_lossy()
+            .into_owned()
+    })
+}
+
+/// Take ownership of a string returned through `char **`.
+pub fn take(ptr: *mut c_char) -> Option<String> {
+    let s = text(ptr);
+    plivo_string_free(ptr);
+    s
+}
+
+pub fn last_error() -> Option<String> {
+    text(plivo_last_error())
+}
+
+pub fn last_api_id() -> Option<String> {
+    text(plivo_last_api_id())
+}
+
+/// Unique ids for one test.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}

@@ -1,0 +1,31 @@
+# Sourced by the test and demo scripts: builds the library and the bundled server
+# (debug profile) and gives the in-tree shared library its SONAME link, so programs
+# linked with -L target/debug -lplivo find libplivo.so.0 at run time.
+#
+#   . tests/native.sh && build_native      # sets REPO, PLIVO_LIB_DIR, PLIVO_SERVER_BIN
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+build_native() {
+    (cd "$REPO" && cargo build --quiet -p plivo -p plivo-server)
+    PLIVO_LIB_DIR="$REPO/target/debug"
+    PLIVO_SERVER_BIN="$PLIVO_LIB_DIR/plivo-server"
+    ln -sf libplivo.so "$PLIVO_LIB_DIR/libplivo.so.0"
+    export REPO PLIVO_LIB_DIR PLIVO_SERVER_BIN
+}
+
+# start_server VAR_PREFIX [server args...]: starts plivo-server on an ephemeral
+# loopback port; sets ${VAR_PREFIX}_URL (base URL) and ${VAR_PREFIX}_PID. The caller
+# stops it with `kill "$X_PID"` (add it to an EXIT trap).
+start_server() {
+    local prefix=$1 fifo url pid
+    shift
+    fifo=$(mktemp -u)
+    mkfifo "$fifo"
+    "$PLIVO_SERVER_BIN" "$@" >"$fifo" &
+    pid=$!
+    read -r url <"$fifo"
+    rm -f "$fifo"
+    printf -v "${prefix}_URL" '%s' "$url"
+    printf -v "${prefix}_PID" '%s' "$pid"
+}
