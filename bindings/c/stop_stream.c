@@ -14,12 +14,11 @@ static void print_failure(const char *what)
 {
     const char *message = plivo_last_error();
     const char *api_id = plivo_last_api_id();
-    int status = plivo_last_http_status();
 
+    /* The message names the operation and, for HTTP errors, the status and the
+     * server's error text. */
     fprintf(stderr, "%s: %s: %s", what, plivo_code_name(plivo_last_error_code()),
             message ? message : "(no message)");
-    if (status != 0)
-        fprintf(stderr, " [HTTP %d]", status);
     if (api_id)
         fprintf(stderr, " [api_id %s]", api_id);
     fputc('\n', stderr);

@@ -3,6 +3,8 @@
 //! port, talks to its admin endpoints, and wraps the C ABI for terse tests.
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::ffi::{c_char, CStr, CString};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -52,7 +54,7 @@ impl Server {
         }
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
             .spawn()
             .expect("start plivo-server");
         let mut line = String::new();
