@@ -26,9 +26,10 @@ fi
 
 # --- library and server -------------------------------------------------------------
 log "cargo build -p plivo -p plivo-server"
-(cd "$ROOT" && cargo build -q -p plivo -p plivo-server)
-LIBDIR="$ROOT/target/debug"
-SERVER_BIN="$LIBDIR/plivo-server"
+. "$ROOT/tests/native.sh"
+build_native
+LIBDIR="$PLIVO_LIB_DIR"
+SERVER_BIN="$PLIVO_SERVER_BIN"
 for f in "$LIBDIR/libplivo.so" "$LIBDIR/libplivo.a" "$SERVER_BIN"; do
     [ -e "$f" ] || { echo "missing $f" >&2; exit 1; }
 done
@@ -62,15 +63,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The shared library's SONAME is libplivo.so.0 but cargo only writes libplivo.so:
-# link and run against a directory holding both names (as an installed library would).
-mkdir -p "$BUILD/lib"
-ln -s "$LIBDIR/libplivo.so" "$BUILD/lib/libplivo.so"
-ln -s "$LIBDIR/libplivo.so" "$BUILD/lib/libplivo.so.0"
-
 WARN=(-Wall -Wextra -pedantic -Werror -g -pthread)
 INC=(-I"$ROOT/include" -I"$HERE" -I"$HERE/tests")
-DYN=(-L"$BUILD/lib" -Wl,-rpath,"$BUILD/lib" -lplivo)
+DYN=(-L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -lplivo)
 # shellcheck disable=SC2206  # NATIVE_LIBS is a list of flags
 STATIC=("$LIBDIR/libplivo.a" $NATIVE_LIBS)
 

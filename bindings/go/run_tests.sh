@@ -35,13 +35,14 @@ fi
 command -v gcc >/dev/null || command -v cc >/dev/null || apt_install gcc libc6-dev
 command -v pkg-config >/dev/null || apt_install pkg-config
 
-# The library and the test server.
-(cd "$repo" && cargo build -p plivo -p plivo-server)
-libdir="$repo/target/debug"
+# The library and the test server (with the in-tree libplivo.so.0 SONAME link).
+. "$repo/tests/native.sh"
+build_native
+libdir="$PLIVO_LIB_DIR"
 
 # Go's own state, kept inside the repository's target directory.
 gostate="$repo/target/go"
-mkdir -p "$gostate/lib" "$gostate/pkgconfig" "$gostate/config"
+mkdir -p "$gostate/pkgconfig" "$gostate/config"
 export GOPATH="$gostate/path"
 export GOCACHE="$gostate/cache"
 export GOMODCACHE="$gostate/path/pkg/mod"
@@ -51,11 +52,6 @@ export GOPROXY=off          # standard library only: nothing to download
 export GOENV=off            # ignore (and never write) the user's go env file
 export XDG_CONFIG_HOME="$gostate/config"  # where Go's telemetry would write
 export CGO_ENABLED=1
-
-# libplivo.so has SONAME libplivo.so.0 but cargo only writes libplivo.so, so a
-# program linked against it looks for libplivo.so.0 at run time: provide both names.
-ln -sfn "$libdir/libplivo.so" "$gostate/lib/libplivo.so"
-ln -sfn "$libdir/libplivo.so" "$gostate/lib/libplivo.so.0"
 
 # An uninstalled plivo.pc for the in-tree header and library (rpath: no
 # LD_LIBRARY_PATH needed). pkg-config splits on spaces: escape them.
@@ -67,7 +63,7 @@ Name: plivo
 Description: Plivo Audio Stream API client (in-tree build)
 Version: ${version:-0}
 Cflags: -I$(esc "$repo/include")
-Libs: -L$(esc "$gostate/lib") -Wl,-rpath,$(esc "$gostate/lib") -lplivo
+Libs: -L$(esc "$libdir") -Wl,-rpath,$(esc "$libdir") -lplivo
 PC
 export PKG_CONFIG_PATH="$gostate/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export PLIVO_SERVER_BIN="${PLIVO_SERVER_BIN:-$libdir/plivo-server}"
