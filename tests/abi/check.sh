@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# ABI guard: libplivo's exported symbols, result codes, versions and SONAME against the
+# committed lists in tests/abi/. A symbol or code that disappears or changes breaks every
+# program linked against libplivo, so it fails here; an addition fails too, until it is
+# written into the list on purpose (review it: once released, it stays forever).
+#
+#   tests/abi/check.sh        (or: make check-abi)
+#
+# Checks, on a debug build of the library:
+#   - `nm -D --defined-only libplivo.so`: every defined dynamic symbol starts with plivo_,
+#     and the set equals tests/abi/symbols.txt;
+#   - the functions declared in include/plivo.h equal tests/abi/symbols.txt;
+#   - libplivo.a defines every symbol of tests/abi/symbols.txt;
+#   - the PlivoCode enum in include/plivo.h equals tests/abi/codes.txt (name value), and
+#     plivo_code_name() agrees at run time;
+#   - plivo_version(), the header's PLIVO_VERSION{,_MAJOR,_MINOR,_PATCH} and Cargo.toml agree;
+#   - `readelf -d` shows SONAME libplivo.so.<major>.
+# Prints `N passed, M failed` and exits non-zero on any failure.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$here/../.." && pwd)
+cd "$REPO"
+export LC_ALL=C
+
+SYMBOLS_TXT=tests/abi/symbols.txt
+CODES_TXT=tests/abi/codes.txt
+HEADER=include/plivo.h
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+LIB_DIR=$TARGET_DIR/debug
+
+tmp=$(mktemp -d)
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT
+
+need() { # need COMMAND DEBIAN_PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "check-abi: installing $2 (for $1)" >&2
+    local sudo=
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2" >/dev/null; }
+}
+command -v cargo >/dev/null 2>&1 || { echo "check-abi: Rust (cargo) is required" >&2; exit 1; }
+need cc gcc
+need nm binutils
+need readelf binutils
+
+passed=0
+failed=0
+indent() { sed 's/^/        /'; }
+ok() { passed=$((passed + 1)); echo "ok:   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# The list files: comments (#) and blank lines ignored, sorted.
+list() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$1" | sort; }
+
+echo "== building libplivo (debug)"
+cargo build --quiet -p plivo
+SO=$LIB_DIR/libplivo.so
+A=$LIB_DIR/libplivo.a
+
+# --- versions -------------------------------------------------------------------------
+cargo_version=$(sed -n '/^\[package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml)
+IFS=. read -r major minor patch <<<"${cargo_version%%[-+]*}"
+
+# --- exported symbols of the shared library -------------------------------------------
+nm -D --defined-only "$SO" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | sort -u >"$tmp/exported"
+list "$SYMBOLS_TXT" >"$tmp/expected"
+
+foreign=$(grep -v '^plivo_' "$tmp/exported" || true)
+if [ -z "$foreign" ]; then
+    ok "every defined dynamic symbol of libplivo.so starts with plivo_ ($(wc -l <"$tmp/exported") symbols)"
+else
+    fail "libplivo.so exports symbols that do not start with plivo_:"
+    indent <<<"$foreign"
+fi
+
+missing=$(comm -23 "$tmp/expected" "$tmp/exported")
+added=$(comm -13 "$tmp/expected" "$tmp/exported" | grep '^plivo_' || true)
+if [ -z "$missing" ]; then
+    ok "libplivo.so exports every symbol of $SYMBOLS_TXT"
+else
+    fail "libplivo.so no longer exports (an ABI break for every program linked against it):"
+    indent <<<"$missing"
+fi
+if [ -z "$added" ]; then
+    ok "libplivo.so exports no symbol missing from $SYMBOLS_TXT"
+else
+    fail "libplivo.so exports new symbols; if they are meant to be public, add it to $SYMBOLS_TXT (sorted):"
+    indent <<<"$added"
+fi
+
+# --- functions declared in the header -------------------------------------------------
+# A declaration line starts with a type (not a comment) and names plivo_xxx( .
+grep -E '^[A-Za-z_].*\bplivo_[a-z0-9_]+\(' "$HEADER" | grep -oE '\bplivo_[a-z0-9_]+\(' |
+    tr -d '(' | sort -u >"$tmp/declared"
+if diff -u --label "$SYMBOLS_TXT" --label "$HEADER (declared functions)" \
+    "$tmp/expected" "$tmp/declared" >"$tmp/diff"; then
+    ok "$HEADER declares exactly the functions of $SYMBOLS_TXT"
+else
+    fail "$HEADER and $SYMBOLS_TXT differ (+ declared only in the header, - listed only):"
+    indent <"$tmp/diff"
+fi
+
+# --- the static library ----------------------------------------------------------------
+# readelf, not nm: the archive's objects carry embedded LLVM bitcode (.llvmbc), and nm
+# hands those to an installed LLVM linker plugin, which may be too old to read them and
+# then reports "no symbols".
+readelf -sW "$A" 2>/dev/null |
+    awk '$4 == "FUNC" && $5 == "GLOBAL" && $7 != "UND" && $8 ~ /^plivo_/ { print $8 }' |
+    sort -u >"$tmp/static"
+static_missing=$(comm -23 "$tmp/expected" "$tmp/static")
+if [ -z "$static_missing" ]; then
+    ok "libplivo.a defines every symbol of $SYMBOLS_TXT"
+else
+    fail "libplivo.a does not define:"
+    indent <<<"$static_missing"
+fi
+
+# --- result codes in the header -------------------------------------------------------
+sed -n '/^typedef enum PlivoCode {/,/^} PlivoCode;/p' "$HEADER" |
+    sed -n 's/^[[:space:]]*\(PLIVO_[A-Z0-9_]*\)[[:space:]]*=[[:space:]]*\([0-9-]*\),\{0,1\}[[:space:]]*$/\1 \2/p' |
+    sort >"$tmp/header_codes"
+list "$CODES_TXT" | awk '{ print $1, $2 }' | sort >"$tmp/codes"
+if [ ! -s "$tmp/header_codes" ]; then
+    fail "no 'typedef enum PlivoCode { ... } PlivoCode;' with NAME = VALUE lines found in $HEADER"
+else
+    changed=$(comm -23 "$tmp/codes" "$tmp/header_codes")
+    # New: a name the list does not have (a renumbered code is reported above).
+    new_codes=$(awk 'NR == FNR { known[$1] = 1; next } !($1 in known)' "$tmp/codes" "$tmp/header_codes")
+    if [ -z "$changed" ]; then
+        ok "$HEADER has every result code of $CODES_TXT with its value"
+    else
+        fail "result codes missing or renumbered in $HEADER (expected, from $CODES_TXT):"
+        indent <<<"$changed"
+    fi
+    if [ -z "$new_codes" ]; then
+        ok "$HEADER has no result code missing from $CODES_TXT"
+    else
+        fail "$HEADER has new result codes; add them to $CODES_TXT (values are forever):"
+        indent <<<"$new_codes"
+    fi
+fi
+
+# --- run time: plivo_version() and plivo_code_name() ----------------------------------
+cat >"$tmp/abi_probe.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include "plivo.h"
+int main(void) {
+    printf("%s\n", plivo_version());
+    for (int code = 0; code < 256; code++)
+        if (strcmp(plivo_code_name(code), "PLIVO_ERR_UNKNOWN") != 0) printf("%s %d\n", plivo_code_name(code), code);
+    return 0;
+}
+EOF
+ln -s "$REPO/$SO" "$tmp/libplivo.so.$major"
+if cc -std=c99 -Wall -Wextra -Werror -I include "$tmp/abi_probe.c" -L "$LIB_DIR" -lplivo \
+    -Wl,-rpath,"$tmp" -o "$tmp/abi_probe" 2>"$tmp/cc.err" &&
+    "$tmp/abi_probe" >"$tmp/probe.out" 2>"$tmp/probe.err"; then
+    ok "compiled and ran a C program against libplivo.so (SONAME link in a temporary directory)"
+    runtime_version=$(head -n 1 "$tmp/probe.out")
+    tail -n +2 "$tmp/probe.out" | sort >"$tmp/runtime_codes"
+    if diff -u --label "$CODES_TXT" --label "plivo_code_name() at run time" \
+        "$tmp/codes" "$tmp/runtime_codes" >"$tmp/diff"; then
+        ok "plivo_code_name() names exactly the codes of $CODES_TXT"
+    else
+        fail "plivo_code_name() disagrees with $CODES_TXT:"
+        indent <"$tmp/diff"
+    fi
+else
+    fail "could not compile or run the C probe:"
+    sed 's/^/        /' "$tmp/cc.err" "$tmp/probe.err" 2>/dev/null || true
+    runtime_version="(probe failed)"
+fi
+
+macro() { sed -n "s/^#define $1 \"\{0,1\}\([^\"]*\)\"\{0,1\}[[:space:]]*$/\1/p" "$HEADER"; }
+h_version=$(macro PLIVO_VERSION)
+h_major=$(macro PLIVO_VERSION_MAJOR)
+h_minor=$(macro PLIVO_VERSION_MINOR)
+h_patch=$(macro PLIVO_VERSION_PATCH)
+if [ -n "$cargo_version" ] && [ "$runtime_version" = "$cargo_version" ] &&
+    [ "$h_version" = "$cargo_version" ] &&
+    [ "$h_major" = "$major" ] && [ "$h_minor" = "$minor" ] && [ "$h_patch" = "$patch" ]; then
+    ok "versions agree: Cargo.toml, plivo_version() and PLIVO_VERSION are $cargo_version (MAJOR $h_major, MINOR $h_minor, PATCH $h_patch)"
+else
+    fail "versions disagree: Cargo.toml '$cargo_version', plivo_version() '$runtime_version'," \
+        "PLIVO_VERSION '$h_version', PLIVO_VERSION_MAJOR/_MINOR/_PATCH '$h_major'/'$h_minor'/'$h_patch'"
+fi
+
+# --- SONAME -----------------------------------------------------------------------------
+soname=$(readelf -d "$SO" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
+if [ "$soname" = "libplivo.so.$major" ]; then
+    ok "SONAME is $soname"
+else
+    fail "SONAME is '${soname:-none}', expected libplivo.so.$major"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
