@@ -50,9 +50,14 @@ fn env_value(name: &str) -> Option<String> {
 }
 
 fn no_proxy_matches(host: &str) -> bool {
-    let Some(list) = env_value("NO_PROXY").or_else(|| env_value("no_proxy")) else {
-        return false;
-    };
+    env_value("NO_PROXY")
+        .or_else(|| env_value("no_proxy"))
+        .is_some_and(|list| list_matches(&list, host))
+}
+
+/// Whether a `NO_PROXY` list names `host`: `*`, the host itself, or a domain it is in
+/// (`example.com` and `.example.com` both match `api.example.com`).
+fn list_matches(list: &str, host: &str) -> bool {
     list.split(',')
         .map(|entry| entry.trim().trim_start_matches('.').to_ascii_lowercase())
         .filter(|entry| !entry.is_empty())
@@ -63,4 +68,27 @@ fn no_proxy_matches(host: &str) -> bool {
                     .strip_suffix(entry.as_str())
                     .is_some_and(|rest| rest.ends_with('.'))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_matches;
+
+    #[test]
+    fn no_proxy_lists() {
+        let host = "api.plivo.com";
+        for list in [
+            "*",
+            "api.plivo.com",
+            "plivo.com",
+            ".plivo.com",
+            "a.b, .PLIVO.com ,c",
+        ] {
+            assert!(list_matches(list, host), "{list}");
+        }
+        for list in ["", "plivo.co", "i.plivo.com", "xplivo.com", "10.0.0.1", ","] {
+            assert!(!list_matches(list, host), "{list}");
+        }
+        assert!(list_matches("10.0.0.1", "10.0.0.1"));
+    }
 }
