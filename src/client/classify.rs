@@ -39,6 +39,18 @@ struct Envelope {
 
 /// Classify a complete response.
 pub fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<Success, Failure> {
+    classify_redacting(status, retry_after, body, &[])
+}
+
+/// [`classify`], removing every `secret` from the server's text *before* it is clipped
+/// into the message: redacting only the finished message would miss a secret that the
+/// clip cut in two (its first half would stay readable).
+pub(crate) fn classify_redacting(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+    secrets: &[&str],
+) -> Result<Success, Failure> {
     let envelope = serde_json::from_slice::<Envelope>(body).ok();
     let api_id = envelope
         .as_ref()
@@ -57,9 +69,12 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> Result<S
         .map(json_text);
     let kind = ErrorKind::for_status(status, server_text.as_deref());
     let message = match &server_text {
-        Some(text) => format!("HTTP {status}: {}", clip(text)),
+        Some(text) => format!("HTTP {status}: {}", clip(&redact(text, secrets))),
         None if body.is_empty() => format!("HTTP {status} with an empty body"),
-        None => format!("HTTP {status}: {}", clip(&String::from_utf8_lossy(body))),
+        None => format!(
+            "HTTP {status}: {}",
+            clip(&redact(&String::from_utf8_lossy(body), secrets))
+        ),
     };
     Err(Failure {
         error: Error::new(kind, message).with_response(status, api_id),
@@ -78,6 +93,17 @@ fn json_text(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// `text` with every non-empty secret replaced by `[REDACTED]`.
+fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if out.contains(secret) {
+            out = out.replace(secret, "[REDACTED]");
+        }
+    }
+    out
 }
 
 /// Keep messages short and printable: a server may send a whole HTML page.
@@ -139,5 +165,20 @@ mod tests {
             (f.error.kind(), f.retry_after),
             (ErrorKind::RateLimited, None)
         );
+    }
+
+    #[test]
+    fn secrets_are_removed_before_the_text_is_clipped() {
+        let secret = "s3cr3t-t0ken-value";
+        // Place the secret across the clip point (300 characters).
+        for pad in 280..300 {
+            let body = format!("{}{secret} and more", "x".repeat(pad));
+            let f = classify_redacting(500, None, body.as_bytes(), &[secret]).unwrap_err();
+            let message = f.error.message();
+            assert!(!message.contains("s3cr3t"), "{pad}: {message}");
+            let json = serde_json::json!({ "error": body }).to_string();
+            let f = classify_redacting(400, None, json.as_bytes(), &[secret]).unwrap_err();
+            assert!(!f.error.message().contains("s3cr3t"), "{pad}");
+        }
     }
 }

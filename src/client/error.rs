@@ -54,6 +54,17 @@ fn says_no_active_stream(message: &str) -> bool {
     message.to_ascii_lowercase().contains("no active stream")
 }
 
+/// A caller's string as it may appear in a message: quoted, control characters
+/// escaped, and cut after 200 characters, so that no argument can forge log lines or
+/// turn a message into megabytes.
+pub(crate) fn quoted(text: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{:?}…", &text[..cut]),
+        None => format!("{text:?}"),
+    }
+}
+
 /// An error from a client operation.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {

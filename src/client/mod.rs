@@ -2,6 +2,7 @@
 //! in `crate::ffi` converts and delegates to it.
 
 mod classify;
+mod credentials;
 mod error;
 mod ids;
 mod options;
@@ -12,7 +13,6 @@ mod transport;
 
 use std::fmt;
 
-use base64::Engine;
 use zeroize::Zeroizing;
 
 pub use classify::{classify, parse_retry_after, MAX_BODY_BYTES};
@@ -28,6 +28,7 @@ pub use stream::{
 };
 pub use transport::USER_AGENT;
 
+use credentials::Credentials;
 use transport::{Method, Transport, TransportConfig};
 
 /// Environment variable read for the account id when none is given.
@@ -60,9 +61,6 @@ impl<T> Reply<T> {
 /// threads; they share its keep-alive connection pool.
 pub struct Client {
     auth_id: String,
-    /// The token and its Basic-auth form, kept only to scrub them from messages;
-    /// both are overwritten in memory when the client is dropped.
-    secrets: [Zeroizing<String>; 2],
     account_url: String,
     transport: Transport,
 }
@@ -100,18 +98,14 @@ impl Client {
             && !options::is_loopback_host(&host)
         {
             return Err(Error::invalid(format!(
-                "base URL {base_url:?} is plain http:// to a non-loopback host; use https:// \
-                 or allow insecure http explicitly"
+                "base URL {} is plain http:// to a non-loopback host; use https:// \
+                 or allow insecure http explicitly",
+                error::quoted(&base_url)
             )));
         }
-        let mut pair = Zeroizing::new(format!("{auth_id}:"));
-        pair.push_str(&token);
-        let encoded =
-            Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()));
-        let authorization = Zeroizing::new(format!("Basic {}", encoded.as_str()));
         let transport = Transport::new(TransportConfig {
             base_url: &base_url,
-            authorization,
+            credentials: Credentials::new(&auth_id, token),
             timeout: options.timeout,
             connect_timeout: options.connect_timeout,
             max_retries: options.max_retries,
@@ -121,7 +115,6 @@ impl Client {
         Ok(Client {
             account_url: format!("{base_url}Account/{auth_id}/"),
             auth_id,
-            secrets: [token, encoded],
             transport,
         })
     }
@@ -183,7 +176,7 @@ impl Client {
     ) -> Result<T, Error> {
         body().map_err(|e| {
             e.in_operation(&operation())
-                .redact(&[self.secrets[0].as_str(), self.secrets[1].as_str()])
+                .redact(&self.transport.secrets())
         })
     }
 }

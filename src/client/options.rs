@@ -9,7 +9,7 @@ use std::time::Duration;
 use ureq::http::Uri;
 use ureq::tls::{parse_pem, Certificate, PemItem};
 
-use super::error::Error;
+use super::error::{quoted, Error};
 
 /// The real API; used when neither the option nor `PLIVO_BASE_URL` gives a base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.plivo.com/v1/";
@@ -115,8 +115,9 @@ impl Options {
         if pem_path.is_empty() {
             return Err(Error::invalid("ca_file is empty"));
         }
-        let pem = std::fs::read(pem_path)
-            .map_err(|e| Error::invalid(format!("ca_file {pem_path:?} cannot be read: {e}")))?;
+        let pem = std::fs::read(pem_path).map_err(|e| {
+            Error::invalid(format!("ca_file {} cannot be read: {e}", quoted(pem_path)))
+        })?;
         let mut certs = Vec::new();
         for item in parse_pem(&pem) {
             match item {
@@ -124,14 +125,16 @@ impl Options {
                 Ok(_) => {}
                 Err(e) => {
                     return Err(Error::invalid(format!(
-                        "ca_file {pem_path:?} is not valid PEM: {e}"
+                        "ca_file {} is not valid PEM: {e}",
+                        quoted(pem_path)
                     )))
                 }
             }
         }
         if certs.is_empty() {
             return Err(Error::invalid(format!(
-                "ca_file {pem_path:?} holds no PEM certificate"
+                "ca_file {} holds no PEM certificate",
+                quoted(pem_path)
             )));
         }
         self.ca_certs = Some(certs);
@@ -156,7 +159,7 @@ fn checked_ms(name: &str, ms: u32) -> Result<Duration, Error> {
 /// Check and normalize a base URL (trailing slash added).
 pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
     let shown = redact_userinfo(url);
-    let refuse = |why: &str| Error::invalid(format!("base URL {shown:?} {why}"));
+    let refuse = |why: &str| Error::invalid(format!("base URL {} {why}", quoted(&shown)));
     let uri: Uri = url
         .parse()
         .map_err(|_| refuse("is not an absolute http:// or https:// URL"))?;
@@ -177,6 +180,11 @@ pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
         return Err(refuse("must not have a query or fragment"));
     }
     let mut normalized = url.to_owned();
+    // Schemes are case-insensitive and `Uri` accepts `HTTP://`: keep the lower-case form
+    // so that every later check (the loopback rule for plain http, the proxy
+    // environment) sees `http://` however it was spelled.
+    let scheme_len = uri.scheme_str().map_or(0, str::len);
+    normalized[..scheme_len].make_ascii_lowercase();
     if !normalized.ends_with('/') {
         normalized.push('/');
     }
@@ -208,7 +216,7 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
 
 fn check_proxy_url(url: &str) -> Result<(), Error> {
     let shown = redact_userinfo(url);
-    let refuse = |why: &str| Error::invalid(format!("proxy {shown:?} {why}"));
+    let refuse = |why: &str| Error::invalid(format!("proxy {} {why}", quoted(&shown)));
     let uri: Uri = url
         .parse()
         .map_err(|_| refuse("is not a URL of the form http://[user:password@]host:port"))?;
@@ -252,6 +260,7 @@ mod tests {
             "http://127.0.0.1:8080/v1/"
         );
         assert_eq!(normalize_base_url("https://h").unwrap(), "https://h/");
+        assert_eq!(normalize_base_url("HTTP://h/v1").unwrap(), "http://h/v1/");
         for bad in [
             "",
             "api.plivo.com/v1/",

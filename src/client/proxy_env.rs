@@ -10,7 +10,7 @@
 
 use ureq::Proxy;
 
-use super::error::Error;
+use super::error::{quoted, Error};
 use super::options::{is_loopback_host, redact_userinfo, url_host};
 
 pub(crate) fn proxy_for(base_url: &str) -> Result<Option<Proxy>, Error> {
@@ -33,14 +33,14 @@ pub(crate) fn proxy_for(base_url: &str) -> Result<Option<Proxy>, Error> {
     };
     if !url.starts_with("http://") {
         return Err(Error::invalid(format!(
-            "{name}={:?} is not supported; only http:// (CONNECT) proxies are",
-            redact_userinfo(&url)
+            "{name}={} is not supported; only http:// (CONNECT) proxies are",
+            quoted(&redact_userinfo(&url))
         )));
     }
     Proxy::new(&url).map(Some).map_err(|_| {
         Error::invalid(format!(
-            "{name}={:?} is not a valid proxy URL",
-            redact_userinfo(&url)
+            "{name}={} is not a valid proxy URL",
+            quoted(&redact_userinfo(&url))
         ))
     })
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{Error, ErrorKind};
+use super::error::{quoted, Error, ErrorKind};
 use super::ids::check_id;
 use super::transport::Method;
 use super::{shown, Client, Reply};
@@ -44,7 +44,8 @@ impl AudioTrack {
             "outbound" => Ok(AudioTrack::Outbound),
             "both" => Ok(AudioTrack::Both),
             _ => Err(Error::invalid(format!(
-                "audio_track {s:?} is not one of inbound, outbound, both"
+                "audio_track {} is not one of inbound, outbound, both",
+                quoted(s)
             ))),
         }
     }
@@ -57,7 +58,8 @@ impl CallbackMethod {
             "GET" => Ok(CallbackMethod::Get),
             "POST" => Ok(CallbackMethod::Post),
             _ => Err(Error::invalid(format!(
-                "status_callback_method {s:?} is not GET or POST"
+                "status_callback_method {} is not GET or POST",
+                quoted(s)
             ))),
         }
     }
@@ -71,8 +73,9 @@ impl ContentType {
             "audio/x-l16;rate=16000" => Ok(ContentType::L16Rate16000),
             "audio/x-mulaw;rate=8000" => Ok(ContentType::MulawRate8000),
             _ => Err(Error::invalid(format!(
-                "content_type {s:?} is not one of audio/x-l16;rate=8000, \
-                 audio/x-l16;rate=16000, audio/x-mulaw;rate=8000"
+                "content_type {} is not one of audio/x-l16;rate=8000, \
+                 audio/x-l16;rate=16000, audio/x-mulaw;rate=8000",
+                quoted(s)
             ))),
         }
     }
@@ -138,8 +141,8 @@ impl StreamParams {
             .unwrap_or(false);
         if !valid {
             return Err(Error::invalid(format!(
-                "status_callback_url {:?} is not an absolute http:// or https:// URL",
-                super::options::redact_userinfo(url)
+                "status_callback_url {} is not an absolute http:// or https:// URL",
+                quoted(&super::options::redact_userinfo(url))
             )));
         }
         self.status_callback_url = Some(url.to_owned());
@@ -186,17 +189,23 @@ fn check_extra_headers(headers: &str) -> Result<(), Error> {
     }
     for pair in headers.split(',') {
         let Some((key, value)) = pair.split_once('=') else {
-            return refuse(format!("pair {pair:?} is not key=value"));
+            return refuse(format!("pair {} is not key=value", quoted(pair)));
         };
         if key.is_empty()
             || !key
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return refuse(format!("key {key:?} must be A-Z, a-z, 0-9, '-' or '_'"));
+            return refuse(format!(
+                "key {} must be A-Z, a-z, 0-9, '-' or '_'",
+                quoted(key)
+            ));
         }
         if value.contains('=') || value.chars().any(char::is_control) {
-            return refuse(format!("value of {key:?} has '=' or a control character"));
+            return refuse(format!(
+                "value of {} has '=' or a control character",
+                quoted(key)
+            ));
         }
     }
     Ok(())
@@ -442,8 +451,8 @@ fn check_service_url(url: &str) -> Result<(), Error> {
         .unwrap_or(false);
     if !valid {
         return Err(Error::invalid(format!(
-            "service_url {:?} is not a ws:// or wss:// URL",
-            super::options::redact_userinfo(url)
+            "service_url {} is not a ws:// or wss:// URL",
+            quoted(&super::options::redact_userinfo(url))
         )));
     }
     Ok(())

@@ -7,9 +7,9 @@ use ureq::config::Config;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Proxy};
-use zeroize::Zeroizing;
 
-use super::classify::{classify, Failure, Success, MAX_BODY_BYTES};
+use super::classify::{classify_redacting, Failure, Success, MAX_BODY_BYTES};
+use super::credentials::Credentials;
 use super::error::{Error, ErrorKind};
 use super::proxy_env;
 use super::resolver::CachingResolver;
@@ -32,7 +32,7 @@ pub(crate) enum Method {
 /// Everything the transport needs from the client's configuration.
 pub(crate) struct TransportConfig<'a> {
     pub base_url: &'a str,
-    pub authorization: Zeroizing<String>,
+    pub credentials: Credentials,
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub max_retries: u32,
@@ -42,7 +42,7 @@ pub(crate) struct TransportConfig<'a> {
 
 pub(crate) struct Transport {
     agent: Agent,
-    authorization: Zeroizing<String>,
+    credentials: Credentials,
     timeout: Duration,
     max_retries: u32,
 }
@@ -96,7 +96,7 @@ impl Transport {
         );
         Ok(Transport {
             agent,
-            authorization: config.authorization,
+            credentials: config.credentials,
             timeout: config.timeout,
             max_retries: config.max_retries,
         })
@@ -126,7 +126,10 @@ impl Transport {
                 return Err(with_attempts(failure.error, attempts));
             }
             let wait = failure.retry_after.unwrap_or_else(|| backoff(attempts));
-            if Instant::now() + wait >= deadline {
+            // Compare with what is left rather than computing `now + wait`: a server's
+            // `Retry-After` may be any u64 of seconds, and `Instant + Duration` panics
+            // on overflow.
+            if wait >= deadline.saturating_duration_since(Instant::now()) {
                 return Err(with_attempts(failure.error, attempts));
             }
             std::thread::sleep(wait);
@@ -144,7 +147,7 @@ impl Transport {
         if remaining.is_zero() {
             return Err(never(self.deadline_error()));
         }
-        let auth = self.authorization.as_str();
+        let auth = self.credentials.authorization();
         let sent = match method {
             Method::Get => self
                 .agent
@@ -190,15 +193,24 @@ impl Transport {
                 failed.class = RetryClass::Never;
                 failed
             })?;
-        classify(status, retry_after.as_deref(), &body).map_err(|f: Failure| AttemptError {
-            class: match status {
-                429 => RetryClass::RateLimited,
-                _ if f.retryable => RetryClass::ServerError,
-                _ => RetryClass::Never,
+        // Redact before the server's text is clipped into the message: a secret cut in
+        // two by the clip would no longer be found afterwards.
+        classify_redacting(status, retry_after.as_deref(), &body, &self.secrets()).map_err(
+            |f: Failure| AttemptError {
+                class: match status {
+                    429 => RetryClass::RateLimited,
+                    _ if f.retryable => RetryClass::ServerError,
+                    _ => RetryClass::Never,
+                },
+                retry_after: f.retry_after,
+                error: f.error,
             },
-            retry_after: f.retry_after,
-            error: f.error,
-        })
+        )
+    }
+
+    /// What must never appear in a message.
+    pub(crate) fn secrets(&self) -> [&str; 2] {
+        self.credentials.secrets()
     }
 
     fn deadline_error(&self) -> Error {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Short cargo-fuzz runs of every fuzz target (libFuzzer + AddressSanitizer), for the
+# test command: PLIVO_FUZZ_SECONDS (default 15) per target, from the seeds in
+# fuzz/seeds/<target> into a throw-away corpus. Prints each target's executions and
+# `N passed, M failed`; a crash leaves its input in fuzz/artifacts/<target>/.
+#
+# cargo-fuzz passes nightly-only flags (-Zsanitizer=address, ...); on a stable
+# toolchain RUSTC_BOOTSTRAP=1 makes rustc accept them (the sanitizer runtimes ship with
+# stable's rust-std). Longer run of one target, keeping its corpus:
+#   RUSTC_BOOTSTRAP=1 cargo fuzz run classify fuzz/corpus/classify fuzz/seeds/classify \
+#       -- -max_total_time=3600 -rss_limit_mb=4096
+# (from the repository root; `--fuzz-dir fuzz` is implied there).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+per_target=${PLIVO_FUZZ_SECONDS:-15}
+targets=(ids classify options ffi_strings)
+export RUSTC_BOOTSTRAP=1
+
+command -v cargo >/dev/null 2>&1 || { echo "fuzz: Rust (cargo) is required" >&2; exit 1; }
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz: installing cargo-fuzz from crates.io" >&2
+    cargo install --locked cargo-fuzz >/dev/null
+fi
+# libfuzzer-sys builds libFuzzer (C++) with the system compiler.
+if ! command -v c++ >/dev/null 2>&1; then
+    echo "fuzz: installing g++" >&2
+    sudo=
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get install -y -qq g++ >/dev/null 2>&1 ||
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq g++ >/dev/null; }
+fi
+
+echo "== building the fuzz targets (release, ASan, sanitizer coverage)"
+start=$SECONDS
+cargo fuzz build
+echo "built in $((SECONDS - start)) s"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=()
+for t in "${targets[@]}"; do
+    mkdir -p "$work/$t"
+    echo "== fuzz $t for ${per_target} s"
+    if cargo fuzz run "$t" "$work/$t" "seeds/$t" -- \
+        -max_total_time="$per_target" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 >"$work/$t.log" 2>&1; then
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log" | tail -n 1)
+        cov=$(grep -o 'cov: [0-9]*' "$work/$t.log" | tail -n 1 || true)
+        echo "ok: $t: ${runs:-?} executions, ${cov:-cov: ?}, corpus $(ls "$work/$t" | wc -l) inputs"
+        passed=$((passed + 1))
+    else
+        tail -n 40 "$work/$t.log"
+        echo "FAILED: $t (crash input, if any, in fuzz/artifacts/$t/)"
+        failed+=("$t")
+    fi
+done
+
+echo
+echo "${passed} passed, ${#failed[@]} failed"
+[ "${#failed[@]}" -eq 0 ]

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The C side of libplivo's tests: builds the library and the bundled server, compiles
+# the C tests (gcc -std=c99 -Wall -Wextra -Werror), and runs them
+#   1. linked against libplivo.so, then against libplivo.a (static);
+#   2. under valgrind (memcheck, full leak check; definite/indirect leaks are errors);
+#   3. built with clang -fsanitize=address,undefined (the Rust library itself is not
+#      instrumented; ASan still intercepts every malloc/free, so leaks and frees of
+#      library memory are checked; LeakSanitizer on);
+# plus the example bindings/c/stop_stream.c (dynamic and static) against the server:
+# the first stop exits 0, the second 2 (PLIVO_ERR_NO_ACTIVE_STREAM).
+# Installs gcc, clang and valgrind from Debian's packages when missing.
+# Prints `N passed, M failed` (steps) and exits non-zero on any failure.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../native.sh"
+
+need() { # need COMMAND DEBIAN_PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "c tests: installing $2 (for $1)" >&2
+    local sudo=
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2" >/dev/null; }
+}
+command -v cargo >/dev/null 2>&1 || { echo "c tests: Rust (cargo) is required" >&2; exit 1; }
+need gcc gcc
+need clang clang
+need valgrind valgrind
+
+build_native
+INCLUDE="$REPO/include"
+LIB="$PLIVO_LIB_DIR"
+# What rustc says a staticlib needs on Linux/glibc (`--print native-static-libs`).
+NATIVE_LIBS="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -g -I"$INCLUDE" -I"$here")
+
+work=$(mktemp -d)
+server_pids=()
+cleanup() {
+    local pid
+    for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+export PLIVO_AUTH_ID=MACTEST0000000000001
+export PLIVO_AUTH_TOKEN=c-tests-Secret-Tok-77
+unset PLIVO_BASE_URL
+
+# fresh_server: a new bundled server with the e2e seeds; exports PLIVO_BASE_URL.
+fresh_server() {
+    start_server SRV --auth-id "$PLIVO_AUTH_ID" --auth-token "$PLIVO_AUTH_TOKEN" \
+        --seed e2e-call:e2e-s1 --seed e2e-env:e2e-s1 --seed e2e-life: \
+        --seed demo-call:demo-stream 2>>"$work/server.log"
+    server_pids+=("$SRV_PID")
+    export PLIVO_BASE_URL=$SRV_URL
+}
+
+passed=0
+failed=()
+step() { # step NAME COMMAND...
+    local name=$1
+    shift
+    echo "--- $name"
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed+=("$name")
+        echo "--- FAILED: $name"
+    fi
+}
+
+echo "== compiling (gcc ${CFLAGS[*]})"
+for t in misuse e2e; do
+    gcc "${CFLAGS[@]}" "$here/$t.c" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -lpthread \
+        -o "$work/$t"
+    gcc "${CFLAGS[@]}" "$here/$t.c" "$LIB/libplivo.a" $NATIVE_LIBS -o "$work/$t-static"
+    clang "${CFLAGS[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
+        -fno-sanitize-recover=undefined "$here/$t.c" -L"$LIB" -lplivo \
+        -Wl,-rpath,"$LIB" -lpthread -o "$work/$t-asan"
+done
+example="$REPO/bindings/c/stop_stream.c"
+gcc "${CFLAGS[@]}" "$example" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/stop_stream"
+gcc "${CFLAGS[@]}" "$example" "$LIB/libplivo.a" $NATIVE_LIBS -o "$work/stop_stream-static"
+if ldd "$work/misuse-static" | grep -q libplivo; then
+    echo "misuse-static links libplivo.so: the static build is not static" >&2
+    exit 1
+fi
+
+run_e2e() { fresh_server && "$@"; }
+
+# valgrind: memcheck with a full leak check. "Still reachable" blocks (thread-local
+# and lazily initialised statics of the Rust runtime that live until exit) are
+# reported but are not errors; definite and indirect leaks are. No suppressions needed.
+VALGRIND=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect
+    --show-leak-kinds=definite,indirect --error-exitcode=99 --track-fds=no)
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=98
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+step "misuse (libplivo.so)" "$work/misuse"
+step "misuse (libplivo.a)" "$work/misuse-static"
+step "misuse (valgrind)" "${VALGRIND[@]}" "$work/misuse"
+step "misuse (ASan+UBSan)" "$work/misuse-asan"
+step "e2e (libplivo.so)" run_e2e "$work/e2e"
+step "e2e (libplivo.a)" run_e2e "$work/e2e-static"
+step "e2e (valgrind)" run_e2e "${VALGRIND[@]}" "$work/e2e"
+step "e2e (ASan+UBSan)" run_e2e "$work/e2e-asan"
+
+example_twice() { # example_twice COMMAND...: the README demo, first stop 0, second 2
+    local first second
+    fresh_server
+    set +e
+    "$@" demo-call demo-stream
+    first=$?
+    "$@" demo-call demo-stream
+    second=$?
+    set -e
+    echo "exit codes: $first, $second"
+    [ "$first" -eq 0 ] && [ "$second" -eq 2 ]
+}
+step "bindings/c/stop_stream.c (libplivo.so): exit 0 then 2" example_twice "$work/stop_stream"
+step "bindings/c/stop_stream.c (libplivo.a): exit 0 then 2" example_twice "$work/stop_stream-static"
+step "bindings/c/stop_stream.c (valgrind): exit 0 then 2" example_twice "${VALGRIND[@]}" "$work/stop_stream"
+
+echo
+for name in "${failed[@]}"; do
+    echo "failed: $name"
+done
+echo "${passed} passed, ${#failed[@]} failed"
+[ "${#failed[@]}" -eq 0 ]
