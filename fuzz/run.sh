@@ -18,18 +18,13 @@ per_target=${PLIVO_FUZZ_SECONDS:-15}
 targets=(ids classify options ffi_strings)
 export RUSTC_BOOTSTRAP=1
 
-command -v cargo >/dev/null 2>&1 || { echo "fuzz: Rust (cargo) is required" >&2; exit 1; }
+. "$here/../tests/native.sh" # need, need_cargo
+need_cargo
+# libfuzzer-sys builds libFuzzer (C++) with the system compiler.
+need c++ g++
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz: installing cargo-fuzz from crates.io" >&2
     cargo install --locked cargo-fuzz >/dev/null
-fi
-# libfuzzer-sys builds libFuzzer (C++) with the system compiler.
-if ! command -v c++ >/dev/null 2>&1; then
-    echo "fuzz: installing g++" >&2
-    sudo=
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get install -y -qq g++ >/dev/null 2>&1 ||
-        { $sudo apt-get update -qq && $sudo apt-get install -y -qq g++ >/dev/null; }
 fi
 
 echo "== building the fuzz targets (release, ASan, sanitizer coverage)"

@@ -6,6 +6,25 @@
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# need COMMAND DEBIAN_PACKAGE: install the package with apt-get when the command is
+# missing (as root, or through sudo), running `apt-get update` only if the first try
+# fails.
+need() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "installing $2 (for $1)" >&2
+    local sudo=
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+        { $sudo apt-get update -qq &&
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }
+}
+
+# need_cargo: Rust cannot come from apt (Debian's is too old); say where to get it.
+need_cargo() {
+    command -v cargo >/dev/null 2>&1 ||
+        { echo "Rust (cargo >= 1.85) is required: https://rustup.rs" >&2; exit 1; }
+}
+
 build_native() {
     (cd "$REPO" && cargo build --quiet -p plivo -p plivo-server)
     PLIVO_LIB_DIR="$REPO/target/debug"

@@ -405,6 +405,12 @@ fn plain_http_is_only_for_loopback() {
         ("http://127.0.0.2:1/v1/", true),
         ("http://[::1]:1/v1/", true),
         ("https://api.example.com/v1/", true),
+        // Schemes are case-insensitive: the rule holds for every spelling.
+        ("HTTP://api.example.com/v1/", false),
+        ("Http://10.1.2.3/v1/", false),
+        ("hTtP://0.0.0.0:8080/v1/", false),
+        ("HTTP://127.0.0.1:1/v1/", true),
+        ("HTTPS://api.example.com/v1/", true),
     ] {
         let options = plivo_options_new();
         let u = cstr(url);

@@ -8,16 +8,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../tests/native.sh"
 
-need() { # need COMMAND DEBIAN_PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "demo: installing $2 (for $1)" >&2
-    if [ "$(id -u)" = 0 ]; then
-        apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
-    else
-        sudo apt-get install -y -qq "$2" >/dev/null
-    fi
-}
-command -v cargo >/dev/null 2>&1 || { echo "demo: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+need_cargo
 need cc gcc
 
 echo "== building libplivo and the bundled server"

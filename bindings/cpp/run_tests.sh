@@ -15,18 +15,14 @@ CXX="${CXX:-g++}"
 log() { printf '== %s\n' "$*" >&2; }
 
 # --- toolchain ---------------------------------------------------------------------
+. "$ROOT/tests/native.sh" # need, build_native
 if ! command -v "$CXX" >/dev/null 2>&1; then
-    log "installing g++"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null
+    need g++ g++
     CXX=g++
 fi
 
 # --- library and server -------------------------------------------------------------
 log "cargo build -p plivo -p plivo-server"
-. "$ROOT/tests/native.sh"
 build_native
 LIBDIR="$PLIVO_LIB_DIR"
 SERVER_BIN="$PLIVO_SERVER_BIN"

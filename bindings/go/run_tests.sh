@@ -8,35 +8,17 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-        echo "run_tests.sh: need root to install packages: $*" >&2; return 1; fi
-}
-apt_updated=0
-apt_install() {
-    if ! command -v apt-get >/dev/null; then
-        echo "run_tests.sh: please install: $*" >&2
-        return 1
-    fi
-    if [ "$apt_updated" -eq 0 ]; then
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        apt_updated=1
-    fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
-}
+. "$repo/tests/native.sh" # need, build_native
 
 # Go: PATH, then the upstream install location, then Debian's golang-go.
 if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
     export PATH="/usr/local/go/bin:$PATH"
 fi
-if ! command -v go >/dev/null; then
-    apt_install golang-go
-fi
-command -v gcc >/dev/null || command -v cc >/dev/null || apt_install gcc libc6-dev
-command -v pkg-config >/dev/null || apt_install pkg-config
+need go golang-go
+need gcc gcc
+need pkg-config pkg-config
 
 # The library and the test server (with the in-tree libplivo.so.0 SONAME link).
-. "$repo/tests/native.sh"
 build_native
 libdir="$PLIVO_LIB_DIR"
 

@@ -44,6 +44,7 @@ pub(crate) struct Transport {
     agent: Agent,
     credentials: Credentials,
     timeout: Duration,
+    connect_timeout: Duration,
     max_retries: u32,
 }
 
@@ -98,6 +99,7 @@ impl Transport {
             agent,
             credentials: config.credentials,
             timeout: config.timeout,
+            connect_timeout: config.connect_timeout,
             max_retries: config.max_retries,
         })
     }
@@ -175,7 +177,11 @@ impl Transport {
                 .header("Content-Type", "application/json")
                 .send(json_body.unwrap_or(b"{}")),
         };
-        let mut response = sent.map_err(|e| self.transport_error(e, deadline))?;
+        // ureq reports a connect cut short by the call's deadline as a connect timeout:
+        // when the deadline came first, it is the deadline that passed.
+        let deadline_bounds_connect = self.connect_timeout >= remaining;
+        let mut response =
+            sent.map_err(|e| self.transport_error(e, deadline, deadline_bounds_connect))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -188,7 +194,7 @@ impl Transport {
             .limit(MAX_BODY_BYTES)
             .read_to_vec()
             .map_err(|e| {
-                let mut failed = self.transport_error(e, deadline);
+                let mut failed = self.transport_error(e, deadline, false);
                 failed.error = failed.error.with_response(status, None);
                 failed.class = RetryClass::Never;
                 failed
@@ -221,12 +227,19 @@ impl Transport {
     }
 
     /// Map a ureq error to a result kind and a retry class.
-    fn transport_error(&self, e: ureq::Error, deadline: Instant) -> AttemptError {
+    fn transport_error(
+        &self,
+        e: ureq::Error,
+        deadline: Instant,
+        deadline_bounds_connect: bool,
+    ) -> AttemptError {
         use std::io::ErrorKind as Io;
         let transport = |what: String| Error::new(ErrorKind::Transport, what);
         let past_deadline = Instant::now() >= deadline;
         let (error, class) = match e {
-            ureq::Error::Timeout(_) if past_deadline => (self.deadline_error(), RetryClass::Never),
+            ureq::Error::Timeout(_) if past_deadline || deadline_bounds_connect => {
+                (self.deadline_error(), RetryClass::Never)
+            }
             ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
                 (transport("connect timed out".into()), RetryClass::Connect)
             }

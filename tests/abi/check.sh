@@ -19,7 +19,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$here/../.." && pwd)
+. "$here/../native.sh" # REPO, need, need_cargo
 cd "$REPO"
 export LC_ALL=C
 
@@ -33,15 +33,7 @@ tmp=$(mktemp -d)
 cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
 
-need() { # need COMMAND DEBIAN_PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "check-abi: installing $2 (for $1)" >&2
-    local sudo=
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
-        { $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2" >/dev/null; }
-}
-command -v cargo >/dev/null 2>&1 || { echo "check-abi: Rust (cargo) is required" >&2; exit 1; }
+need_cargo
 need cc gcc
 need nm binutils
 need readelf binutils

@@ -15,15 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../native.sh"
 
-need() { # need COMMAND DEBIAN_PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "c tests: installing $2 (for $1)" >&2
-    local sudo=
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
-        { $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2" >/dev/null; }
-}
-command -v cargo >/dev/null 2>&1 || { echo "c tests: Rust (cargo) is required" >&2; exit 1; }
+need_cargo
 need gcc gcc
 need clang clang
 need valgrind valgrind

@@ -33,15 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-need() { # need COMMAND DEBIAN_PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "install test: installing $2 (for $1)" >&2
-    local sudo=
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
-        { $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2" >/dev/null; }
-}
-command -v cargo >/dev/null 2>&1 || { echo "install test: Rust (cargo) is required" >&2; exit 1; }
+need_cargo
 need cc gcc
 need make make
 need pkg-config pkg-config
