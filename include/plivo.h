@@ -16,8 +16,9 @@
  *   An out-parameter is set to NULL on failure.
  * - A PlivoClient is immutable and thread-safe; PlivoOptions and PlivoStreamParams
  *   are builders, not to be modified from two threads at once.
- * - No function calls exit() or abort(), prints, or lets a panic cross into C: a bug
- *   is reported as PLIVO_ERR_INTERNAL.
+ * - No function calls exit() or abort() or lets a panic cross into C: a bug is
+ *   reported as PLIVO_ERR_INTERNAL (the Rust runtime then prints one line about it on
+ *   stderr). Nothing else is ever printed or logged.
  */
 
 #ifndef PLIVO_H
