@@ -312,3 +312,22 @@ fn tls_runs_inside_the_proxy_tunnel() {
     );
     assert_eq!(tls.requests.lock().unwrap().len(), 1);
 }
+
+/// Long deadlines are as exact as short ones: waiting is done with `poll`, whose timers
+/// are precise, not with socket timeouts, which the kernel rounds up by as much as
+/// 1/8 for multi-second waits (a 5 s deadline could end ~150 ms late).
+#[test]
+fn a_long_deadline_is_not_overshot() {
+    let server = Server::start(&[]);
+    let client = server.client_with(|o| {
+        plivo_options_set_timeout_ms(o, 5_000);
+    });
+    let started = Instant::now();
+    assert_eq!(
+        client.stop("fault-stall-long", "s"),
+        PlivoCode::PLIVO_ERR_TIMEOUT
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(4_990), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(5_100), "{elapsed:?}");
+}

@@ -8,6 +8,7 @@ mod ids;
 mod options;
 mod proxy_env;
 mod resolver;
+mod socket;
 mod stream;
 mod transport;
 

@@ -33,7 +33,7 @@ pub(crate) fn proxy_for(base_url: &str) -> Result<Option<Proxy>, Error> {
     };
     if !url.starts_with("http://") {
         return Err(Error::invalid(format!(
-            "{name}={} is not supported; only http:// (CONNECT) proxies are",
+            "{name}={} is not supported; only http:// (CONNECT) proxies are supported",
             quoted(&redact_userinfo(&url))
         )));
     }

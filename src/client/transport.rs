@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use ureq::config::Config;
 use ureq::tls::{RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 use ureq::{Agent, Proxy};
 
 use super::classify::{classify_redacting, Failure, Success, MAX_BODY_BYTES};
@@ -13,6 +13,7 @@ use super::credentials::Credentials;
 use super::error::{Error, ErrorKind};
 use super::proxy_env;
 use super::resolver::CachingResolver;
+use super::socket::PollingTcpConnector;
 
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("libplivo/", env!("CARGO_PKG_VERSION"));
@@ -92,7 +93,9 @@ impl Transport {
             .build();
         let agent = Agent::with_parts(
             agent_config,
-            DefaultConnector::new(),
+            ().chain(ConnectProxyConnector::default())
+                .chain(PollingTcpConnector)
+                .chain(RustlsConnector::default()),
             CachingResolver::default(),
         );
         Ok(Transport {
