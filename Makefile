@@ -63,6 +63,8 @@ all: build
 # crate, which leaves its own libplivo.a in $(RELEASE_DIR); `cargo build` then puts the
 # real one back. Both are cached by cargo, so a second `make` takes a fraction of a
 # second. $(NATIVE_LIBS_FILE) is written last and serves as the stamp of a good build.
+# The $(SONAME) link lets programs linked against the tree (-Ltarget/release -lplivo)
+# find the library at run time, as they would an installed one.
 build:
 	@set -e; \
 	echo '$(CARGO) rustc --release -p plivo --lib --crate-type staticlib -- --print native-static-libs'; \
@@ -75,6 +77,7 @@ build:
 	fi; \
 	echo '$(CARGO) build --release -p plivo'; \
 	$(CARGO) build --release -p plivo; \
+	ln -sfn libplivo.so '$(RELEASE_DIR)/$(SONAME)'; \
 	printf '%s\n' "$$libs" > '$(NATIVE_LIBS_FILE).tmp'; \
 	mv '$(NATIVE_LIBS_FILE).tmp' '$(NATIVE_LIBS_FILE)'; \
 	echo "built $(SHARED_LIB) and $(STATIC_LIB) (libplivo $(VERSION)); native static libs: $$libs"
