@@ -638,27 +638,6 @@ fn retry_after_is_honoured_within_the_deadline() {
     assert_eq!(attempts_for(&server.requests(), &call), 3);
 }
 
-fn refused_port() -> u16 {
-    // Bind, read the port, close: nobody listens there any more.
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn client_at(url: &str, configure: impl FnOnce(*mut PlivoOptions)) -> TestClient {
-    let options = plivo_options_new();
-    let u = cstr(url);
-    assert_eq!(plivo_options_set_base_url(options, u.as_ptr()), PLIVO_OK);
-    configure(options);
-    let (id, token) = (cstr(AUTH_ID), cstr(AUTH_TOKEN));
-    let client = plivo_client_new_with_options(id.as_ptr(), token.as_ptr(), options);
-    plivo_options_free(options);
-    assert!(!client.is_null(), "{:?}", last_error());
-    TestClient(client)
-}
-
 /// Connect refused is retried exactly max_retries times, for every method (POST too:
 /// the request never reached a server).
 #[test]

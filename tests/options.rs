@@ -217,19 +217,11 @@ fn requests_go_through_a_connect_proxy_with_credentials() {
 
 #[test]
 fn a_dead_proxy_is_a_transport_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let options = plivo_options_new();
-    let proxy = cstr(&format!("http://127.0.0.1:{port}"));
-    let base = cstr("https://api.plivo.test/v1/");
-    plivo_options_set_proxy(options, proxy.as_ptr());
-    plivo_options_set_base_url(options, base.as_ptr());
-    plivo_options_set_max_retries(options, 0);
-    let client = TestClient(new_client(options));
-    plivo_options_free(options);
+    let client = client_at("https://api.plivo.test/v1/", |o| {
+        let proxy = cstr(&format!("http://127.0.0.1:{}", refused_port()));
+        plivo_options_set_proxy(o, proxy.as_ptr());
+        plivo_options_set_max_retries(o, 0);
+    });
     assert_eq!(client.stop("c", "s"), PlivoCode::PLIVO_ERR_TRANSPORT);
 }
 

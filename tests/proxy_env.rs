@@ -8,29 +8,18 @@ use common::*;
 use plivo::ffi::*;
 
 fn client(base: &str, ca_file: &str, proxy: Option<&str>) -> TestClient {
-    let options = plivo_options_new();
-    let (base, ca) = (cstr(base), cstr(ca_file));
-    assert_eq!(
-        plivo_options_set_base_url(options, base.as_ptr()),
-        PlivoCode::PLIVO_OK
-    );
-    assert_eq!(
-        plivo_options_set_ca_file(options, ca.as_ptr()),
-        PlivoCode::PLIVO_OK
-    );
-    if let Some(proxy) = proxy {
-        let p = cstr(proxy);
+    client_at(base, |o| {
+        let ca = cstr(ca_file);
         assert_eq!(
-            plivo_options_set_proxy(options, p.as_ptr()),
+            plivo_options_set_ca_file(o, ca.as_ptr()),
             PlivoCode::PLIVO_OK
         );
-    }
-    plivo_options_set_max_retries(options, 0);
-    let (id, token) = (cstr(AUTH_ID), cstr(AUTH_TOKEN));
-    let client = plivo_client_new_with_options(id.as_ptr(), token.as_ptr(), options);
-    plivo_options_free(options);
-    assert!(!client.is_null(), "{:?}", last_error());
-    TestClient(client)
+        if let Some(proxy) = proxy {
+            let p = cstr(proxy);
+            assert_eq!(plivo_options_set_proxy(o, p.as_ptr()), PlivoCode::PLIVO_OK);
+        }
+        plivo_options_set_max_retries(o, 0);
+    })
 }
 
 #[test]
@@ -73,11 +62,7 @@ fn https_proxy_from_the_environment_unless_an_option_is_set() {
     assert_eq!(proxy.tunnels.lock().unwrap().len(), 2);
 
     // An option wins over the environment: a dead proxy in the environment is ignored.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead = refused_port();
     std::env::set_var("HTTPS_PROXY", format!("http://127.0.0.1:{dead}"));
     let option = format!("http://127.0.0.1:{}", proxy.port);
     assert_eq!(

@@ -203,22 +203,9 @@ fn transport_failures_and_garbage() {
     );
 
     // A port nobody listens on: connect refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let options = plivo_options_new();
-    let url = cstr(&format!("http://127.0.0.1:{port}/v1/"));
-    plivo_options_set_base_url(options, url.as_ptr());
-    plivo_options_set_max_retries(options, 0);
-    let (id, token) = (cstr(AUTH_ID), cstr(AUTH_TOKEN));
-    let refused = TestClient(plivo_client_new_with_options(
-        id.as_ptr(),
-        token.as_ptr(),
-        options,
-    ));
-    plivo_options_free(options);
+    let refused = client_at(&format!("http://127.0.0.1:{}/v1/", refused_port()), |o| {
+        plivo_options_set_max_retries(o, 0);
+    });
     assert_eq!(refused.stop("c", "s"), PlivoCode::PLIVO_ERR_TRANSPORT);
     assert_eq!(plivo_last_http_status(), 0);
     assert!(

@@ -98,18 +98,7 @@ impl Server {
 
     /// A client with options set by `configure` (base URL already set).
     pub fn client_with(&self, configure: impl FnOnce(*mut PlivoOptions)) -> TestClient {
-        let options = plivo_options_new();
-        let url = cstr(&self.base_url);
-        assert_eq!(
-            plivo_options_set_base_url(options, url.as_ptr()),
-            PlivoCode::PLIVO_OK
-        );
-        configure(options);
-        let (id, token) = (cstr(AUTH_ID), cstr(AUTH_TOKEN));
-        let client = plivo_client_new_with_options(id.as_ptr(), token.as_ptr(), options);
-        plivo_options_free(options);
-        assert!(!client.is_null(), "client: {:?}", last_error());
-        TestClient(client)
+        client_at(&self.base_url, configure)
     }
 }
 
@@ -136,6 +125,31 @@ impl Drop for TestClient {
     fn drop(&mut self) {
         plivo_client_free(self.0);
     }
+}
+
+/// A client of the C ABI with the test credentials, this base URL, and options set by
+/// `configure`.
+pub fn client_at(base_url: &str, configure: impl FnOnce(*mut PlivoOptions)) -> TestClient {
+    let options = plivo_options_new();
+    let url = cstr(base_url);
+    assert_eq!(
+        plivo_options_set_base_url(options, url.as_ptr()),
+        PlivoCode::PLIVO_OK
+    );
+    configure(options);
+    let (id, token) = (cstr(AUTH_ID), cstr(AUTH_TOKEN));
+    let client = plivo_client_new_with_options(id.as_ptr(), token.as_ptr(), options);
+    plivo_options_free(options);
+    assert!(!client.is_null(), "client: {:?}", last_error());
+    TestClient(client)
+}
+
+/// A loopback port nobody listens on (bound, read, closed): connects are refused.
+pub fn refused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("an ephemeral loopback port")
+        .port()
 }
 
 pub fn cstr(s: &str) -> CString {
