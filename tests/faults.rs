@@ -6,7 +6,8 @@
 //! `cargo test --test faults -- --nocapture` prints the matrix as a markdown table; it
 //! is also written to `target/fault-matrix.md`.
 //!
-//! Also here: keep-alive hygiene after a 204 with a body, the 20 MiB body cap (time and
+//! Also here: keep-alive hygiene after a 204 with a body and after a connection spoiled
+//! while idle, answers slower than one read slice, the 20 MiB body cap (time and
 //! memory), redirects not followed, `Retry-After`, connect refused and connect timeout.
 
 mod common;
@@ -762,6 +763,97 @@ fn connect_timeout_never_stretches_the_deadline() {
             "{op:?}: {elapsed:?}"
         );
     }
+}
+
+/// A pooled connection is checked when it is taken out of the pool, whatever happened to
+/// it while it was idle. Each connection of this server answers one request with a
+/// keep-alive 204 and, 100 ms later, spoils itself: it closes, or it sends a stray
+/// response (which a reused connection would read as the next answer). The client calls
+/// again 300 ms after each answer: every call must succeed, each on a new connection.
+#[test]
+fn a_connection_spoiled_while_idle_is_not_reused() {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().take(6).enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            counter.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
+                std::thread::sleep(Duration::from_millis(100));
+                if n % 2 == 1 {
+                    let stray = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+                    let _ = stream.write_all(stray);
+                    // Keep the connection open until the client drops it.
+                    while matches!(stream.read(&mut byte), Ok(1)) {}
+                }
+            });
+        }
+    });
+    let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), |o| {
+        plivo_options_set_max_retries(o, 0);
+    });
+    for call in 1..=6 {
+        assert_eq!(
+            client.stop("c", "s"),
+            PLIVO_OK,
+            "call {call}: {:?}",
+            last_error()
+        );
+        assert_eq!(accepted.load(Ordering::SeqCst), call);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// A read waits in slices of 50 ms (see `src/client/socket.rs`): an answer that comes
+/// after several slices, in two parts 120 ms apart, is still read whole, and the call
+/// ends when the answer is complete, not at the deadline.
+#[test]
+fn an_answer_slower_than_a_read_slice_is_read_whole() {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match stream.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+        std::thread::sleep(Duration::from_millis(180));
+        let _ = stream.write_all(b"HTTP/1.1 204 No");
+        std::thread::sleep(Duration::from_millis(120));
+        let _ = stream.write_all(b" Content\r\n\r\n");
+        while matches!(stream.read(&mut byte), Ok(1)) {}
+    });
+    let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), |o| {
+        plivo_options_set_timeout_ms(o, 2_000);
+        plivo_options_set_max_retries(o, 0);
+    });
+    let started = Instant::now();
+    assert_eq!(client.stop("c", "s"), PLIVO_OK, "{:?}", last_error());
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_millis(1_500),
+        "{elapsed:?}"
+    );
 }
 
 /// A one-trick loopback server: answers every request (read up to the blank line) with

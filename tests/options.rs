@@ -305,9 +305,10 @@ fn tls_runs_inside_the_proxy_tunnel() {
     assert_eq!(tls.requests.lock().unwrap().len(), 1);
 }
 
-/// Long deadlines are as exact as short ones: waiting is done with `poll`, whose timers
-/// are precise, not with socket timeouts, which the kernel rounds up by as much as
-/// 1/8 for multi-second waits (a 5 s deadline could end ~150 ms late).
+/// Long deadlines are as exact as short ones: a read waits in slices of 50 ms, the last
+/// one set to what is left, not with one socket timeout for the whole deadline, which
+/// the kernel rounds up by as much as 1/8 for multi-second waits (a 5 s deadline could
+/// end ~150 ms late).
 #[test]
 fn a_long_deadline_is_not_overshot() {
     let server = Server::start(&[]);

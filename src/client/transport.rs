@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 use ureq::config::Config;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
-use ureq::{Agent, Proxy};
+use ureq::{Agent, Proxy, RequestBuilder};
 
 use super::classify::{classify_redacting, Failure, Success, MAX_BODY_BYTES};
 use super::credentials::Credentials;
 use super::error::{Error, ErrorKind};
 use super::proxy_env;
 use super::resolver::CachingResolver;
-use super::socket::PollingTcpConnector;
+use super::socket::DeadlineTcpConnector;
 
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("libplivo/", env!("CARGO_PKG_VERSION"));
@@ -87,6 +87,7 @@ impl Transport {
             .accept("application/json")
             .proxy(proxy)
             .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .timeout_global(Some(config.timeout))
             .timeout_connect(Some(config.connect_timeout))
             .max_idle_connections(IDLE_CONNECTIONS)
             .max_idle_connections_per_host(IDLE_CONNECTIONS)
@@ -94,7 +95,7 @@ impl Transport {
         let agent = Agent::with_parts(
             agent_config,
             ().chain(ConnectProxyConnector::default())
-                .chain(PollingTcpConnector)
+                .chain(DeadlineTcpConnector)
                 .chain(RustlsConnector::default()),
             CachingResolver::default(),
         );
@@ -118,7 +119,7 @@ impl Transport {
         let mut attempts: u32 = 0;
         loop {
             attempts += 1;
-            let failure = match self.attempt(method, url, json_body, deadline) {
+            let failure = match self.attempt(method, url, json_body, deadline, attempts == 1) {
                 Ok(success) => return Ok(success),
                 Err(failure) => failure,
             };
@@ -147,35 +148,25 @@ impl Transport {
         url: &str,
         json_body: Option<&[u8]>,
         deadline: Instant,
+        first: bool,
     ) -> Result<Success, AttemptError> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(never(self.deadline_error()));
         }
+        // The agent's own global timeout is the whole deadline, which is what the first
+        // attempt has left (less the microseconds since `execute` began): only retries
+        // pay for a request-level configuration.
+        let limit = (!first).then_some(remaining);
         let auth = self.credentials.authorization();
         let sent = match method {
-            Method::Get => self
-                .agent
-                .get(url)
-                .config()
-                .timeout_global(Some(remaining))
-                .build()
+            Method::Get => within(self.agent.get(url), limit)
                 .header("Authorization", auth)
                 .call(),
-            Method::Delete => self
-                .agent
-                .delete(url)
-                .config()
-                .timeout_global(Some(remaining))
-                .build()
+            Method::Delete => within(self.agent.delete(url), limit)
                 .header("Authorization", auth)
                 .call(),
-            Method::Post => self
-                .agent
-                .post(url)
-                .config()
-                .timeout_global(Some(remaining))
-                .build()
+            Method::Post => within(self.agent.post(url), limit)
                 .header("Authorization", auth)
                 .header("Content-Type", "application/json")
                 .send(json_body.unwrap_or(b"{}")),
@@ -298,6 +289,14 @@ impl Transport {
             other => (transport(other.to_string()), RetryClass::Never),
         };
         never_or(error, class)
+    }
+}
+
+/// `request` bounded by `limit` when given, else by the agent's configuration.
+fn within<B>(request: RequestBuilder<B>, limit: Option<Duration>) -> RequestBuilder<B> {
+    match limit {
+        Some(limit) => request.config().timeout_global(Some(limit)).build(),
+        None => request,
     }
 }
 
