@@ -772,7 +772,7 @@ fn connect_timeout_never_stretches_the_deadline() {
 /// again 300 ms after each answer: every call must succeed, each on a new connection.
 #[test]
 fn a_connection_spoiled_while_idle_is_not_reused() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let accepted = Arc::new(AtomicUsize::new(0));
@@ -783,21 +783,15 @@ fn a_connection_spoiled_while_idle_is_not_reused() {
             counter.fetch_add(1, Ordering::SeqCst);
             std::thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    match stream.read(&mut byte) {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
+                if !read_head(&mut stream) {
+                    return;
                 }
                 let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
                 std::thread::sleep(Duration::from_millis(100));
                 if n % 2 == 1 {
                     let stray = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
                     let _ = stream.write_all(stray);
-                    // Keep the connection open until the client drops it.
-                    while matches!(stream.read(&mut byte), Ok(1)) {}
+                    wait_for_close(&mut stream);
                 }
             });
         }
@@ -822,26 +816,21 @@ fn a_connection_spoiled_while_idle_is_not_reused() {
 /// ends when the answer is complete, not at the deadline.
 #[test]
 fn an_answer_slower_than_a_read_slice_is_read_whole() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         let Ok((mut stream, _)) = listener.accept() else {
             return;
         };
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            match stream.read(&mut byte) {
-                Ok(1) => head.push(byte[0]),
-                _ => return,
-            }
+        if !read_head(&mut stream) {
+            return;
         }
         std::thread::sleep(Duration::from_millis(180));
         let _ = stream.write_all(b"HTTP/1.1 204 No");
         std::thread::sleep(Duration::from_millis(120));
         let _ = stream.write_all(b" Content\r\n\r\n");
-        while matches!(stream.read(&mut byte), Ok(1)) {}
+        wait_for_close(&mut stream);
     });
     let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), |o| {
         plivo_options_set_timeout_ms(o, 2_000);
@@ -860,7 +849,7 @@ fn an_answer_slower_than_a_read_slice_is_read_whole() {
 /// `response`, then closes. Serves at most `max` connections, then its thread ends.
 /// Returns the port and a counter of the requests it answered.
 fn raw_server(response: Vec<u8>, max: usize) -> (u16, Arc<AtomicUsize>) {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let count = Arc::new(AtomicUsize::new(0));
@@ -869,19 +858,34 @@ fn raw_server(response: Vec<u8>, max: usize) -> (u16, Arc<AtomicUsize>) {
         for stream in listener.incoming().take(max) {
             let Ok(mut stream) = stream else { continue };
             let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
-                match stream.read(&mut byte) {
-                    Ok(1) => head.push(byte[0]),
-                    _ => break,
-                }
-            }
+            read_head(&mut stream);
             counter.fetch_add(1, Ordering::SeqCst);
             let _ = stream.write_all(&response);
         }
     });
     (port, count)
+}
+
+/// Read a request head, up to its blank line (at most 64 KiB); false when the
+/// connection ended or failed first.
+fn read_head(stream: &mut TcpStream) -> bool {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Keep a connection open until the client drops it.
+fn wait_for_close(stream: &mut TcpStream) {
+    use std::io::Read;
+    let mut byte = [0u8; 1];
+    while matches!(stream.read(&mut byte), Ok(1)) {}
 }
 
 fn http(head: &str, body: &[u8]) -> Vec<u8> {
