@@ -88,7 +88,6 @@ fn connect_any(
 /// makes the last, shortened slice end exactly when the deadline does.
 const READ_SLICE: Duration = Duration::from_millis(50);
 
-#[derive(Debug)]
 pub(crate) struct DeadlineTcpTransport {
     stream: Arc<TcpStream>,
     buffers: LazyBuffers,
@@ -96,6 +95,17 @@ pub(crate) struct DeadlineTcpTransport {
     read_timeout: Option<Duration>,
     /// Whether the connection sent or received since `is_open` was last asked.
     used_since_probe: bool,
+}
+
+/// ureq requires `Debug` of a transport. The derived one would print the buffers, and
+/// the output buffer still holds the last request, `Authorization` header included.
+impl std::fmt::Debug for DeadlineTcpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeadlineTcpTransport")
+            .field("peer", &self.stream.peer_addr().ok())
+            .field("read_timeout", &self.read_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DeadlineTcpTransport {
@@ -238,5 +248,31 @@ impl Transport for DeadlineTcpTransport {
             )
         };
         n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn debug_shows_no_buffer_contents() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let mut transport = DeadlineTcpTransport {
+            stream: Arc::new(stream),
+            buffers: LazyBuffers::new(1024, 1024),
+            read_timeout: None,
+            used_since_probe: false,
+        };
+        let request = b"authorization: Basic c2VjcmV0LXRva2Vu";
+        transport.buffers().output()[..request.len()].copy_from_slice(request);
+        let shown = format!("{transport:?}");
+        assert!(shown.contains("DeadlineTcpTransport"), "{shown}");
+        assert!(shown.contains("127.0.0.1"), "{shown}");
+        // The bytes would be printed as numbers by a derived Debug: "97, 117, 116".
+        assert!(!shown.contains("97, 117, 116"), "{shown}");
+        assert!(!shown.contains("Basic"), "{shown}");
     }
 }
