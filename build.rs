@@ -34,12 +34,31 @@ fn main() {
         .with_after_include(version_macros)
         .generate()
         .expect("cbindgen generates the header");
-    bindings.write_to_file(out_dir.join("plivo.h"));
+    let mut header = Vec::new();
+    bindings.write(&mut header);
+    let header = with_enum_parameters(String::from_utf8(header).expect("the header is UTF-8"));
+    std::fs::write(out_dir.join("plivo.h"), &header).expect("OUT_DIR is writable");
     if env::var_os("PLIVO_REGENERATE_HEADER").is_some() {
-        bindings.write_to_file(crate_dir.join("include/plivo.h"));
+        std::fs::write(crate_dir.join("include/plivo.h"), &header).expect("include/ is writable");
     }
 
     println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=PLIVO_REGENERATE_HEADER");
+}
+
+/// Enum parameters that C passes in. The Rust functions take them as `int`, because a
+/// value outside a Rust enum's variants is undefined behaviour there and the library
+/// must answer a bad value with PLIVO_ERR_INVALID_ARGUMENT; C declares them with the
+/// enum's type, which is what the contract names (and ABI-identical to `int`).
+fn with_enum_parameters(header: String) -> String {
+    const PARAMETERS: [(&str, &str); 1] = [("int max_level", "enum PlivoLogLevel max_level")];
+    PARAMETERS.iter().fold(header, |text, (from, to)| {
+        assert!(
+            text.contains(from),
+            "build.rs: `{from}` is no longer in the header"
+        );
+        text.replace(from, to)
+    })
 }

@@ -98,7 +98,39 @@ typedef enum PlivoCode {
    * A bug in libplivo (a caught panic). Should never happen; please report it.
    */
   PLIVO_ERR_INTERNAL = 12,
+  /**
+   * A completion queue already holds `max_in_flight` pending requests (submitted,
+   * result not yet taken); nothing was queued.
+   */
+  PLIVO_ERR_BUSY = 13,
+  /**
+   * The request was cancelled (`plivo_queue_cancel()`); it may or may not have
+   * reached the server.
+   */
+  PLIVO_ERR_CANCELLED = 14,
 } PlivoCode;
+
+/**
+ * How much a log callback hears: a level and everything more severe.
+ */
+typedef enum PlivoLogLevel {
+  /**
+   * A request that failed (after its INFO line).
+   */
+  PLIVO_LOG_ERROR = 1,
+  /**
+   * A retry: why, and the wait before it.
+   */
+  PLIVO_LOG_WARN = 2,
+  /**
+   * One line per completed request.
+   */
+  PLIVO_LOG_INFO = 3,
+  /**
+   * Connections opened, reused and discarded, and why.
+   */
+  PLIVO_LOG_DEBUG = 4,
+} PlivoLogLevel;
 
 /**
  * A Plivo API client: credentials, base URL, options and a keep-alive connection pool.
@@ -119,6 +151,26 @@ typedef struct PlivoClient PlivoClient;
 typedef struct PlivoOptions PlivoOptions;
 
 /**
+ * A completion queue bound to one client: requests submitted here run on worker
+ * threads of the queue's own (at most `max_in_flight` at once, started on demand and
+ * ended when idle) and their outcomes come back as `PlivoResult`s, taken on the
+ * caller's thread with `plivo_queue_next()` / `plivo_queue_wait()`, signalled by the
+ * descriptor of `plivo_queue_fd()`. No library thread ever calls into the host.
+ *
+ * Thread-safe: submits, cancels and takes may come from several threads at once.
+ * Freeing it while another thread uses it is not allowed. A queue belongs to the
+ * process that created it (see `plivo_queue_new()`).
+ */
+typedef struct PlivoQueue PlivoQueue;
+
+/**
+ * The outcome of one queued request, owned by the caller until `plivo_result_free()`.
+ * Its strings live as long as it does. Read on any thread; the readers do not touch
+ * the last-error state.
+ */
+typedef struct PlivoResult PlivoResult;
+
+/**
  * Optional parameters of a new stream. Create with `plivo_stream_params_new()`, set
  * with the `plivo_stream_params_set_*` functions (each validates its value: a refused
  * value is `PLIVO_ERR_INVALID_ARGUMENT` and leaves the parameter as it was), pass to
@@ -126,6 +178,12 @@ typedef struct PlivoOptions PlivoOptions;
  * `plivo_stream_params_free()`. Not thread-safe while being modified.
  */
 typedef struct PlivoStreamParams PlivoStreamParams;
+
+/**
+ * Receives one log line: `user_data` as given to `plivo_options_set_log_callback()`,
+ * the line's level, and the line itself, valid only during the call.
+ */
+typedef void (*PlivoLogCallback)(void *user_data, enum PlivoLogLevel level, const char *message);
 
 #ifdef __cplusplus
 extern "C" {
@@ -163,7 +221,8 @@ struct PlivoClient *plivo_client_new_with_options(const char *auth_id, const cha
  * Free a client and its connections; the auth token's memory is overwritten first.
  *
  * NULL is a no-op. The client must not be in use by another thread, and must not be
- * used or freed again afterwards. Does not touch the last-error state.
+ * used or freed again afterwards. Queues made on it keep working: the client's
+ * memory goes with the last of them. Does not touch the last-error state.
  */
 void plivo_client_free(struct PlivoClient *client);
 
@@ -233,6 +292,35 @@ enum PlivoCode plivo_list_streams(const struct PlivoClient *client, const char *
  * or `plivo_version()` results here. Does not touch the last-error state.
  */
 void plivo_string_free(char *s);
+
+/**
+ * The client's counters since it was created, over all its threads and queues, as a
+ * JSON object:
+ *
+ * ```json
+ * {"requests": 12, "attempts": 14, "retries": 2, "in_flight": 0,
+ *  "outcomes": {"PLIVO_OK": 11, "PLIVO_ERR_NO_ACTIVE_STREAM": 1},
+ *  "connections": {"opened": 3, "reused": 11, "discarded": 2},
+ *  "latency_us": {"p50": 1023, "p90": 2047, "p99": 4095, "max": 3870}}
+ * ```
+ *
+ * Every value is a non-negative integer; more members may be added. A request is a
+ * call that sent something (one refused with `PLIVO_ERR_INVALID_ARGUMENT` before
+ * sending is not counted); counters move when it completes, so on an idle client
+ * `retries == attempts - requests`. `outcomes` maps the name of every code that
+ * occurred to its count. `connections.opened` counts each new connection an attempt
+ * set out to open (a failed connect included), `reused` each pooled one handed to an
+ * attempt: every attempt did one or the other. `discarded` counts connections closed
+ * instead of being pooled or reused (leftover bytes, a 204 announcing a body, a
+ * stale pooled one, a failed or cancelled exchange, inherited across `fork()`).
+ * `latency_us` holds estimates from a power-of-two histogram of completed requests,
+ * failures included (0 before any), never above `max`.
+ *
+ * On `PLIVO_OK`, `*json_out` is owned by the caller: `plivo_string_free()`. NULL
+ * `client` or `json_out` is `PLIVO_ERR_INVALID_ARGUMENT`. Thread-safe and cheap (no
+ * lock); sets the last error (status 0).
+ */
+enum PlivoCode plivo_client_stats(const struct PlivoClient *client, char **json_out);
 
 /**
  * The name of a result code, exactly as spelled in this header (`"PLIVO_OK"`,
@@ -366,6 +454,41 @@ enum PlivoCode plivo_options_set_ca_file(struct PlivoOptions *options, const cha
 enum PlivoCode plivo_options_set_allow_insecure_http(struct PlivoOptions *options, bool allow);
 
 /**
+ * Send the client's log lines to `callback`, at `max_level` and every more severe
+ * level (`PLIVO_LOG_ERROR` < `PLIVO_LOG_WARN` < `PLIVO_LOG_INFO` < `PLIVO_LOG_DEBUG`).
+ * A NULL `callback` turns logging off (the default: the library is silent).
+ *
+ * Lines are one event each, without a trailing newline, in `key=value` style; values
+ * that may hold spaces are double-quoted. The client logs:
+ * - INFO, one line per completed request (a call that sent something):
+ *   `event=request op=stop_stream call_uuid=C stream_uuid=S status=204 code=PLIVO_OK attempts=1 elapsed_us=812 api_id=-`
+ * - ERROR, after the INFO line of a request that ended with any code but `PLIVO_OK`:
+ *   `event=request_failed op=stop_stream call_uuid=C stream_uuid=S status=400 code=PLIVO_ERR_NO_ACTIVE_STREAM attempts=1 error="…"`
+ * - WARN, before each retry that is made:
+ *   `event=retry op=stop_stream call_uuid=C stream_uuid=S attempt=1 wait_ms=98 reason="…"`
+ * - DEBUG, for connections: `event=connection opened peer=HOST:PORT`,
+ *   `event=connection reused peer=…`, `event=connection discarded reason=R peer=…`
+ *   with R one of `leftover_bytes`, `body_after_no_content` (a 204/304 announcing a
+ *   body), `stale` (found closed or holding bytes in the pool), `closed` (after a
+ *   failed exchange, or at the server's request), `cancelled`, `fork` (inherited).
+ *
+ * No line ever holds the auth token, its base64 form or an `Authorization` value. A
+ * call refused with `PLIVO_ERR_INVALID_ARGUMENT` before sending logs nothing.
+ *
+ * The callback runs on the thread that performs the exchange (the caller's for
+ * blocking calls, a queue's worker for queued ones), never while the library holds a
+ * lock. It must be thread-safe, must return (no `longjmp`, no C++ exception), and must
+ * not call libplivo functions other than `plivo_code_name()` and `plivo_version()`.
+ * `message` is valid only during the call: copy it to keep it. `user_data` is passed
+ * back as given and never dereferenced; it must stay valid as long as any client made
+ * from these options.
+ *
+ * A `max_level` other than the four levels is `PLIVO_ERR_INVALID_ARGUMENT`, and the
+ * option stays as it was. Clients copy the setting at construction.
+ */
+enum PlivoCode plivo_options_set_log_callback(struct PlivoOptions *options, enum PlivoLogLevel max_level, PlivoLogCallback callback, void *user_data);
+
+/**
  * New, empty parameters (every value is the API's default). Free with
  * `plivo_stream_params_free()`. Sets the last error (cleared on success).
  */
@@ -416,6 +539,159 @@ enum PlivoCode plivo_stream_params_set_content_type(struct PlivoStreamParams *pa
  * The string is copied.
  */
 enum PlivoCode plivo_stream_params_set_extra_headers(struct PlivoStreamParams *params, const char *extra_headers);
+
+/**
+ * Create a completion queue for `client`, running at most `max_in_flight` requests at
+ * once (0 means 64; at most 1024).
+ *
+ * Returns an owned queue to free with `plivo_queue_free()`, or NULL with the last
+ * error set: `PLIVO_ERR_INVALID_ARGUMENT` for a NULL client or `max_in_flight` above
+ * 1024, `PLIVO_ERR_INTERNAL` if no descriptor can be created. The queue keeps the
+ * client alive: the client may be freed first, and its memory goes with the last
+ * queue. No thread is started until a request is submitted.
+ *
+ * Processes: a queue belongs to the process that created it. In a forked child, its
+ * submits and cancel fail with `PLIVO_ERR_INVALID_ARGUMENT` (the message says the
+ * queue belongs to another process), next and wait return NULL, pending 0 and fd -1;
+ * the inherited descriptor is never read there. `plivo_queue_free()` in the child
+ * releases only the child's copy. A new queue made in the child on the inherited
+ * client works.
+ */
+struct PlivoQueue *plivo_queue_new(const struct PlivoClient *client, uint32_t max_in_flight);
+
+/**
+ * Free a queue: requests still pending are cancelled and get no result (they go with
+ * the queue), results not taken are freed, and its threads are ended; returns within
+ * about 200 ms. Results already taken stay valid. NULL is a no-op. Must not race with
+ * another thread's use of the queue. Does not touch the last-error state.
+ */
+void plivo_queue_free(struct PlivoQueue *queue);
+
+/**
+ * The queue's descriptor: readable (`POLLIN`) exactly while at least one result waits
+ * to be taken — level-triggered, for `poll`, `epoll`, libevent or asyncio
+ * `add_reader`. Stable for the queue's life; close-on-exec. Never read from it or
+ * close it. -1 for a NULL queue or in a forked child.
+ */
+int plivo_queue_fd(const struct PlivoQueue *queue);
+
+/**
+ * Queue a stop of one stream (as `plivo_stop_stream()`), with `tag` for its result.
+ *
+ * The arguments are checked at once, exactly as the blocking call checks them:
+ * `PLIVO_ERR_INVALID_ARGUMENT` and nothing queued or sent on bad input (NULL queue
+ * included). Then `PLIVO_ERR_BUSY` when `max_in_flight` requests are pending
+ * (submitted, result not yet taken). On `PLIVO_OK` exactly one result with `tag` will
+ * be delivered, whatever happens. Tags are the caller's and need not be unique. The
+ * strings are copied. Sets the last error (after a successful submit: `PLIVO_OK`,
+ * status 0, api_id NULL). Thread-safe.
+ */
+enum PlivoCode plivo_queue_stop_stream(struct PlivoQueue *queue, const char *call_uuid, const char *stream_uuid, uint64_t tag);
+
+/**
+ * Queue a stop of every stream of a call (as `plivo_stop_all_streams()`). Submit
+ * rules as for `plivo_queue_stop_stream()`.
+ */
+enum PlivoCode plivo_queue_stop_all_streams(struct PlivoQueue *queue, const char *call_uuid, uint64_t tag);
+
+/**
+ * Queue a start (as `plivo_start_stream()` with a `stream_id_out`): the result's body
+ * is the new stream's id, and a 2xx answer without a string `stream_id` is
+ * `PLIVO_ERR_INVALID_RESPONSE`. `params` may be NULL (API defaults); it is copied and
+ * may be freed right after this call. Submit rules as for `plivo_queue_stop_stream()`.
+ */
+enum PlivoCode plivo_queue_start_stream(struct PlivoQueue *queue, const char *call_uuid, const char *service_url, const struct PlivoStreamParams *params, uint64_t tag);
+
+/**
+ * Queue a get of one stream (as `plivo_get_stream()`): the result's body is the JSON
+ * answer. Submit rules as for `plivo_queue_stop_stream()`.
+ */
+enum PlivoCode plivo_queue_get_stream(struct PlivoQueue *queue, const char *call_uuid, const char *stream_uuid, uint64_t tag);
+
+/**
+ * Queue a list of a call's streams (as `plivo_list_streams()`): the result's body is
+ * the JSON answer. Submit rules as for `plivo_queue_stop_stream()`.
+ */
+enum PlivoCode plivo_queue_list_streams(struct PlivoQueue *queue, const char *call_uuid, uint64_t tag);
+
+/**
+ * Cancel every request with `tag` whose exchange has not yet completed: `PLIVO_OK` if
+ * there was one, `PLIVO_ERR_INVALID_ARGUMENT` if none (a completed result waiting to
+ * be taken is not cancelled). Each gets a `PLIVO_ERR_CANCELLED` result within 100 ms
+ * (status 0, the attempts made so far, elapsed time to the cancel); an exchange under
+ * way is abandoned and its connection closed, never reused. It may or may not have
+ * reached the server. Sets the last error. Thread-safe.
+ */
+enum PlivoCode plivo_queue_cancel(struct PlivoQueue *queue, uint64_t tag);
+
+/**
+ * Take the next result, in completion order; never blocks. NULL when none is ready
+ * (or for a NULL queue, or in a forked child). The result is owned by the caller:
+ * `plivo_result_free()`. Does not touch the last-error state. Thread-safe.
+ */
+struct PlivoResult *plivo_queue_next(struct PlivoQueue *queue);
+
+/**
+ * Take the next result, waiting up to `timeout_ms` for one (there is no "forever").
+ * NULL at once when nothing is pending, else NULL when none came in time. Ownership,
+ * last error and threads as for `plivo_queue_next()`.
+ */
+struct PlivoResult *plivo_queue_wait(struct PlivoQueue *queue, uint32_t timeout_ms);
+
+/**
+ * Requests submitted whose result has not yet been taken (waiting, running, or ready).
+ * 0 for a NULL queue or in a forked child. Thread-safe.
+ */
+uint32_t plivo_queue_pending(const struct PlivoQueue *queue);
+
+/**
+ * The tag given at submit; 0 for NULL.
+ */
+uint64_t plivo_result_tag(const struct PlivoResult *result);
+
+/**
+ * The request's outcome, as the blocking call would have returned it;
+ * `PLIVO_ERR_CANCELLED` after a cancel; `PLIVO_ERR_INVALID_ARGUMENT` for NULL.
+ */
+enum PlivoCode plivo_result_code(const struct PlivoResult *result);
+
+/**
+ * The HTTP status of the last response received (204 after a stop), 0 if none was
+ * received (or for NULL).
+ */
+int plivo_result_http_status(const struct PlivoResult *result);
+
+/**
+ * The message, as `plivo_last_error()` would give it; NULL on success (or for NULL).
+ * Never the auth token. Borrowed from the result: valid until `plivo_result_free()`.
+ */
+const char *plivo_result_message(const struct PlivoResult *result);
+
+/**
+ * The `api_id` of the last response body, NULL if none. Borrowed from the result.
+ */
+const char *plivo_result_api_id(const struct PlivoResult *result);
+
+/**
+ * On success: for get and list the JSON body, for start the new stream's id; NULL for
+ * the stops and on failure. Borrowed from the result.
+ */
+const char *plivo_result_body(const struct PlivoResult *result);
+
+/**
+ * HTTP attempts made (0 if none: e.g. cancelled before it started).
+ */
+uint32_t plivo_result_attempts(const struct PlivoResult *result);
+
+/**
+ * Microseconds from submit to completion (to the cancel, for a cancelled request).
+ */
+uint64_t plivo_result_elapsed_us(const struct PlivoResult *result);
+
+/**
+ * Free a result and its strings. NULL is a no-op. Thread-safe (for distinct results).
+ */
+void plivo_result_free(struct PlivoResult *result);
 
 #ifdef __cplusplus
 }  // extern "C"

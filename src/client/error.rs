@@ -4,35 +4,106 @@
 
 use std::fmt;
 
-/// What went wrong, by class. Each kind has a stable C result code in the FFI layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What went wrong, by class. The numbers are libplivo's stable result codes (0 is
+/// success), the same in every language; [`ErrorKind::name`] spells them as the C
+/// header does. This enum is the one list of them: the FFI layer, the logs, the stats
+/// and the command line derive theirs from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorKind {
     /// A bad argument or option, missing credentials, or an insecure base URL.
     /// Nothing was sent.
-    InvalidArgument,
+    InvalidArgument = 1,
     /// HTTP 400 whose error says there is no active stream to stop.
-    NoActiveStream,
+    NoActiveStream = 2,
     /// Any other HTTP 400.
-    BadRequest,
+    BadRequest = 3,
     /// HTTP 401 or 403.
-    Authentication,
+    Authentication = 4,
     /// HTTP 404: unknown call or stream.
-    NotFound,
+    NotFound = 5,
     /// HTTP 429, after retries.
-    RateLimited,
+    RateLimited = 6,
     /// HTTP 5xx, after retries.
-    Server,
+    Server = 7,
     /// Any other non-2xx status (3xx, 405, other 4xx).
-    Http,
+    Http = 8,
     /// The call's deadline passed.
-    Timeout,
+    Timeout = 9,
     /// DNS, connect, TLS, reset or closed before a complete response.
-    Transport,
+    Transport = 10,
     /// Not valid HTTP, a 2xx body that is not the JSON expected, or a body over 1 MiB.
-    InvalidResponse,
+    InvalidResponse = 11,
+    /// A bug in libplivo (a caught panic).
+    Internal = 12,
+    /// A completion queue already holds its maximum of pending requests.
+    Busy = 13,
+    /// The request was cancelled; it may or may not have reached the server.
+    Cancelled = 14,
 }
 
+/// Every kind, in code order; `ALL[i]` has code `i + 1`.
+const ALL: [ErrorKind; 14] = [
+    ErrorKind::InvalidArgument,
+    ErrorKind::NoActiveStream,
+    ErrorKind::BadRequest,
+    ErrorKind::Authentication,
+    ErrorKind::NotFound,
+    ErrorKind::RateLimited,
+    ErrorKind::Server,
+    ErrorKind::Http,
+    ErrorKind::Timeout,
+    ErrorKind::Transport,
+    ErrorKind::InvalidResponse,
+    ErrorKind::Internal,
+    ErrorKind::Busy,
+    ErrorKind::Cancelled,
+];
+
+/// The name of success, code 0.
+pub const OK_NAME: &str = "PLIVO_OK";
+
 impl ErrorKind {
+    /// How many kinds there are (codes 1 to `COUNT`).
+    pub const COUNT: usize = ALL.len();
+
+    /// The stable result code.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The kind with result code `code`, if any (0 is success, not a kind).
+    pub fn from_code(code: u32) -> Option<ErrorKind> {
+        ALL.get((code as usize).checked_sub(1)?).copied()
+    }
+
+    /// The code's name as in the C header, e.g. `PLIVO_ERR_NO_ACTIVE_STREAM`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "PLIVO_ERR_INVALID_ARGUMENT",
+            ErrorKind::NoActiveStream => "PLIVO_ERR_NO_ACTIVE_STREAM",
+            ErrorKind::BadRequest => "PLIVO_ERR_BAD_REQUEST",
+            ErrorKind::Authentication => "PLIVO_ERR_AUTHENTICATION",
+            ErrorKind::NotFound => "PLIVO_ERR_NOT_FOUND",
+            ErrorKind::RateLimited => "PLIVO_ERR_RATE_LIMITED",
+            ErrorKind::Server => "PLIVO_ERR_SERVER",
+            ErrorKind::Http => "PLIVO_ERR_HTTP",
+            ErrorKind::Timeout => "PLIVO_ERR_TIMEOUT",
+            ErrorKind::Transport => "PLIVO_ERR_TRANSPORT",
+            ErrorKind::InvalidResponse => "PLIVO_ERR_INVALID_RESPONSE",
+            ErrorKind::Internal => "PLIVO_ERR_INTERNAL",
+            ErrorKind::Busy => "PLIVO_ERR_BUSY",
+            ErrorKind::Cancelled => "PLIVO_ERR_CANCELLED",
+        }
+    }
+
+    /// The name of result code `code` (0 included), or None for an unknown code.
+    pub fn code_name(code: u32) -> Option<&'static str> {
+        match code {
+            0 => Some(OK_NAME),
+            _ => ErrorKind::from_code(code).map(ErrorKind::name),
+        }
+    }
+
     /// The kind for a non-2xx status; `message` is the server's `error` text, which
     /// tells "no active stream" apart from other 400s.
     pub fn for_status(status: u16, message: Option<&str>) -> ErrorKind {

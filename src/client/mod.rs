@@ -4,25 +4,34 @@
 mod classify;
 mod credentials;
 mod error;
+mod exchange;
 mod ids;
+mod observe;
 mod options;
+mod process;
 mod proxy_env;
+mod queue;
 mod resolver;
+mod reuse;
 mod socket;
 mod stream;
 mod transport;
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
 
 use zeroize::Zeroizing;
 
 pub use classify::{classify, parse_retry_after, MAX_BODY_BYTES};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, OK_NAME};
 pub use ids::{check_auth_id, check_id, MAX_AUTH_ID_LEN, MAX_ID_LEN};
+pub use observe::{LogLevel, LogSink, Logger, Stats};
 pub use options::{
     Options, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS,
     MAX_RETRIES_LIMIT, MAX_TIMEOUT_MS,
 };
+pub use queue::{Completion, Queue, QueueError, Request, DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT};
 pub use stream::{
     AudioTrack, CallbackMethod, ContentType, Stream, StreamList, StreamListMeta, StreamParams,
     StreamStarted,
@@ -30,6 +39,7 @@ pub use stream::{
 pub use transport::USER_AGENT;
 
 use credentials::Credentials;
+use observe::Observer;
 use transport::{Method, Transport, TransportConfig};
 
 /// Environment variable read for the account id when none is given.
@@ -64,6 +74,7 @@ pub struct Client {
     auth_id: String,
     account_url: String,
     transport: Transport,
+    observer: Arc<Observer>,
 }
 
 impl fmt::Debug for Client {
@@ -104,6 +115,7 @@ impl Client {
                 error::quoted(&base_url)
             )));
         }
+        let observer = Arc::new(Observer::new(options.logger.clone()));
         let transport = Transport::new(TransportConfig {
             base_url: &base_url,
             credentials: Credentials::new(&auth_id, token),
@@ -112,12 +124,19 @@ impl Client {
             max_retries: options.max_retries,
             proxy: options.proxy.as_deref(),
             ca_certs: options.ca_certs.as_deref(),
+            observer: observer.clone(),
         })?;
         Ok(Client {
             account_url: format!("{base_url}Account/{auth_id}/"),
             auth_id,
             transport,
+            observer,
         })
+    }
+
+    /// Counters since the client was made, over all its threads and queues.
+    pub fn stats(&self) -> Stats {
+        self.observer.snapshot()
     }
 
     /// The account id this client authenticates as.
@@ -169,17 +188,96 @@ impl Client {
         })
     }
 
-    /// Run an operation; on failure name it in the message and scrub the secrets.
+    /// Run an operation: on failure name it in the message and scrub the secrets; when
+    /// it sent something, count it and log its INFO (and ERROR) line.
     fn run<T>(
         &self,
-        operation: impl FnOnce() -> String,
-        body: impl FnOnce() -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        body().map_err(|e| {
+        operation: impl Fn() -> String,
+        body: impl FnOnce() -> Result<Reply<T>, Error>,
+    ) -> Result<Reply<T>, Error> {
+        let observer = &self.observer;
+        let started = Instant::now();
+        let label = if observer.hears(LogLevel::Error) {
+            log_fields(&operation())
+        } else {
+            String::new()
+        };
+        exchange::begin(label);
+        observer.request_started();
+        let result = body().map_err(|e| {
             e.in_operation(&operation())
                 .redact(&self.transport.secrets())
-        })
+        });
+        exchange::flush();
+        let attempts = exchange::attempts();
+        if attempts == 0 {
+            // Refused before sending: neither counted nor logged.
+            observer.request_abandoned();
+            return result;
+        }
+        let elapsed = started.elapsed();
+        let (code, status, api_id) = match &result {
+            Ok(reply) => (0, Some(reply.status), reply.api_id.as_deref()),
+            Err(e) => (e.kind().code(), e.http_status(), e.api_id()),
+        };
+        observer.request_completed(code, attempts, elapsed);
+        observer.log(LogLevel::Info, || {
+            format!(
+                "event=request {} status={} code={} attempts={attempts} elapsed_us={} api_id={}",
+                exchange::label(),
+                status.unwrap_or(0),
+                ErrorKind::code_name(code).unwrap_or(OK_NAME),
+                elapsed.as_micros(),
+                api_id.map_or_else(|| "-".to_owned(), |id| self.scrub(id)),
+            )
+        });
+        if let Err(e) = &result {
+            observer.log(LogLevel::Error, || {
+                format!(
+                    "event=request_failed {} status={} code={} attempts={attempts} error={:?}",
+                    exchange::label(),
+                    status.unwrap_or(0),
+                    e.kind().name(),
+                    e.message()
+                )
+            });
+        }
+        result
     }
+
+    /// Server text fit for a log line: secrets removed, quoted when it is not a plain
+    /// token, cut when long.
+    fn scrub(&self, text: &str) -> String {
+        let mut text = shown(text);
+        for secret in self.transport.secrets().iter().filter(|s| !s.is_empty()) {
+            text = text.replace(secret, "[REDACTED]");
+        }
+        if text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            text
+        } else {
+            format!("{text:?}")
+        }
+    }
+}
+
+/// `stop_stream(call_uuid=a, stream_uuid=b)` as log fields:
+/// `op=stop_stream call_uuid=a stream_uuid=b`. Only requests that were sent are logged,
+/// and their identifiers passed [`check_id`], so they hold no space, comma or bracket.
+fn log_fields(operation: &str) -> String {
+    let (name, args) = operation.split_once('(').unwrap_or((operation, ""));
+    let mut fields = format!("op={name}");
+    for arg in args
+        .trim_end_matches(')')
+        .split(", ")
+        .filter(|a| !a.is_empty())
+    {
+        fields.push(' ');
+        fields.push_str(arg);
+    }
+    fields
 }
 
 /// An identifier as it may appear in a message: control characters escaped and long

@@ -10,6 +10,7 @@ use ureq::http::Uri;
 use ureq::tls::{parse_pem, Certificate, PemItem};
 
 use super::error::{quoted, Error};
+use super::observe::Logger;
 
 /// The real API; used when neither the option nor `PLIVO_BASE_URL` gives a base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.plivo.com/v1/";
@@ -34,6 +35,7 @@ pub struct Options {
     pub(crate) proxy: Option<String>,
     pub(crate) ca_certs: Option<Vec<Certificate<'static>>>,
     pub(crate) allow_insecure_http: bool,
+    pub(crate) logger: Option<Logger>,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
             proxy: None,
             ca_certs: None,
             allow_insecure_http: false,
+            logger: None,
         }
     }
 }
@@ -60,6 +63,7 @@ impl fmt::Debug for Options {
             .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
             .field("ca_certs", &self.ca_certs.as_ref().map(Vec::len))
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("logger", &self.logger)
             .finish()
     }
 }
@@ -68,6 +72,11 @@ impl Options {
     /// Defaults: no base URL override, 10 s deadline, 3 s connect, 2 retries.
     pub fn new() -> Options {
         Options::default()
+    }
+
+    /// Send the client's log lines to `logger` (None: silent, the default).
+    pub fn set_logger(&mut self, logger: Option<Logger>) {
+        self.logger = logger;
     }
 
     /// Use this base URL instead of `PLIVO_BASE_URL` or the default. It must be an

@@ -13,22 +13,35 @@
 //! wake-ups a second. Waiting with `poll` and then reading costs one more system call
 //! per call and, measured on this project's benchmark, about 1 µs. A pooled connection
 //! is checked with one `recv(MSG_PEEK)`.
+//!
+//! Every wait — connect, send, receive — is cut into such slices, and between two
+//! slices it looks at the request's cancel flag ([`super::exchange`]): a cancelled
+//! request abandons its exchange within one slice, and its connection is closed.
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use super::process::OpenSockets;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,
     Transport,
 };
 
 /// Opens plain TCP connections (to the API host, or to a proxy) for the chain of
-/// connectors; TLS and CONNECT tunnels are layered on top by ureq.
-#[derive(Debug, Default)]
-pub(crate) struct DeadlineTcpConnector;
+/// connectors; TLS and CONNECT tunnels are layered on top by ureq. Records each socket
+/// in its pool's [`OpenSockets`] so that a forked child can close its copies.
+pub(crate) struct DeadlineTcpConnector {
+    pub(crate) sockets: Arc<OpenSockets>,
+}
+
+impl std::fmt::Debug for DeadlineTcpConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeadlineTcpConnector")
+    }
+}
 
 impl<In: Transport> Connector<In> for DeadlineTcpConnector {
     type Out = Either<In, DeadlineTcpTransport>;
@@ -46,14 +59,24 @@ impl<In: Transport> Connector<In> for DeadlineTcpConnector {
         stream.set_nodelay(details.config.no_delay())?;
         let stream = Arc::new(stream);
         (details.register_shutdown)(Arc::downgrade(&stream) as Weak<dyn ShutdownHandle>)?;
+        self.sockets.add(stream.as_raw_fd());
         let config = details.config;
         Ok(Some(Either::B(DeadlineTcpTransport {
             stream,
             buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
             read_timeout: None,
-            used_since_probe: false,
+            sockets: self.sockets.clone(),
         })))
     }
+}
+
+/// What a wait cut short by a cancel returns; the transport reports the request as
+/// cancelled whatever error ureq makes of it.
+fn cancelled() -> ureq::Error {
+    ureq::Error::Io(io::Error::new(
+        io::ErrorKind::Interrupted,
+        "request cancelled",
+    ))
 }
 
 /// Try each address in turn, all within `limit`.
@@ -65,22 +88,86 @@ fn connect_any(
     let deadline = limit.map(|l| Instant::now() + l);
     let mut last = None;
     for addr in addrs {
-        let attempt = match deadline {
-            None => TcpStream::connect(addr),
-            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => TcpStream::connect_timeout(addr, left),
-                _ => return Err(ureq::Error::Timeout(reason)),
-            },
-        };
-        match attempt {
+        match connect_one(addr, deadline) {
             Ok(stream) => return Ok(stream),
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                return Err(ureq::Error::Timeout(reason))
-            }
-            Err(e) => last = Some(e),
+            Err(Connect::TimedOut) => return Err(ureq::Error::Timeout(reason)),
+            Err(Connect::Cancelled) => return Err(cancelled()),
+            Err(Connect::Failed(e)) => last = Some(e),
         }
     }
     Err(last.map_or(ureq::Error::HostNotFound, ureq::Error::Io))
+}
+
+enum Connect {
+    TimedOut,
+    Cancelled,
+    Failed(io::Error),
+}
+
+/// A non-blocking connect, waited for in slices of at most [`READ_SLICE`] so that a
+/// cancel is seen within one slice even while a SYN goes unanswered.
+fn connect_one(addr: &SocketAddr, deadline: Option<Instant>) -> Result<TcpStream, Connect> {
+    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(*addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .map_err(Connect::Failed)?;
+    socket.set_nonblocking(true).map_err(Connect::Failed)?;
+    match socket.connect(&SockAddr::from(*addr)) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => loop {
+            if super::exchange::cancelled() {
+                return Err(Connect::Cancelled);
+            }
+            let slice = match deadline {
+                None => READ_SLICE,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left.min(READ_SLICE),
+                    _ => return Err(Connect::TimedOut),
+                },
+            };
+            if poll_once(socket.as_raw_fd(), libc::POLLOUT, slice).map_err(Connect::Failed)? {
+                break;
+            }
+        },
+        Err(e) => return Err(Connect::Failed(e)),
+    }
+    if let Some(e) = socket.take_error().map_err(Connect::Failed)? {
+        return Err(if e.kind() == io::ErrorKind::TimedOut {
+            Connect::TimedOut
+        } else {
+            Connect::Failed(e)
+        });
+    }
+    socket.set_nonblocking(false).map_err(Connect::Failed)?;
+    Ok(socket.into())
+}
+
+/// One `poll` of one descriptor for at most `limit`: true when ready (or in error,
+/// which the next system call on it reports).
+fn poll_once(fd: RawFd, events: libc::c_short, limit: Duration) -> io::Result<bool> {
+    let mut pollfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    // Round up: waking a millisecond late is fine, early is a spurious timeout.
+    let millis = limit.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int;
+    // SAFETY: one valid pollfd for the duration of the call.
+    match unsafe { libc::poll(&mut pollfd, 1, millis) } {
+        n if n > 0 => Ok(true),
+        0 => Ok(false),
+        _ => {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                Ok(false)
+            } else {
+                Err(e)
+            }
+        }
+    }
 }
 
 /// The longest single blocking read. The kernel's timer wheel has one-tick granularity
@@ -93,8 +180,14 @@ pub(crate) struct DeadlineTcpTransport {
     buffers: LazyBuffers,
     /// `SO_RCVTIMEO` as last set on the socket (`None`: never set).
     read_timeout: Option<Duration>,
-    /// Whether the connection sent or received since `is_open` was last asked.
-    used_since_probe: bool,
+    /// The pool's set of open sockets, which this one leaves when dropped.
+    sockets: Arc<OpenSockets>,
+}
+
+impl Drop for DeadlineTcpTransport {
+    fn drop(&mut self) {
+        self.sockets.remove(self.stream.as_raw_fd());
+    }
 }
 
 /// ureq requires `Debug` of a transport. The derived one would print the buffers, and
@@ -120,36 +213,26 @@ impl DeadlineTcpTransport {
         Ok(())
     }
 
-    /// Wait until the socket is ready for `events`; false when `timeout` passed first.
+    /// Wait until the socket is ready for `events`, in slices that look for a cancel;
+    /// false when `timeout` passed first.
     fn wait(&self, events: libc::c_short, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let deadline = (!timeout.after.is_not_happening()).then(|| Instant::now() + *timeout.after);
         loop {
-            let millis = match deadline {
-                None => -1,
+            if super::exchange::cancelled() {
+                return Err(cancelled());
+            }
+            let slice = match deadline {
+                None => READ_SLICE,
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         return Ok(false);
                     }
-                    // Round up: waking a millisecond late is fine, early is a spurious timeout.
-                    left.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int
+                    left.min(READ_SLICE)
                 }
             };
-            let mut fd = libc::pollfd {
-                fd: self.stream.as_raw_fd(),
-                events,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd for the duration of the call.
-            match unsafe { libc::poll(&mut fd, 1, millis) } {
-                n if n > 0 => return Ok(true),
-                0 => continue, // re-check the deadline; loop ends when it has passed
-                _ => {
-                    let e = io::Error::last_os_error();
-                    if e.kind() != io::ErrorKind::Interrupted {
-                        return Err(ureq::Error::Io(e));
-                    }
-                }
+            if poll_once(self.stream.as_raw_fd(), events, slice)? {
+                return Ok(true);
             }
         }
     }
@@ -165,7 +248,6 @@ impl Transport for DeadlineTcpTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        self.used_since_probe = true;
         let timeout = timeout.for_write();
         let fd = self.stream.as_raw_fd();
         let mut sent = 0;
@@ -192,11 +274,14 @@ impl Transport for DeadlineTcpTransport {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        self.used_since_probe = true;
         let timeout = timeout.for_read();
         let deadline = (!timeout.after.is_not_happening()).then(|| Instant::now() + *timeout.after);
         let fd = self.stream.as_raw_fd();
         loop {
+            // A cancelled request abandons its exchange within one slice.
+            if super::exchange::cancelled() {
+                return Err(cancelled());
+            }
             let slice = match deadline {
                 None => READ_SLICE,
                 Some(deadline) => {
@@ -226,17 +311,10 @@ impl Transport for DeadlineTcpTransport {
     }
 
     /// Open means: nothing to read and not closed. Bytes waiting on an idle pooled
-    /// connection (a 204's stray body, a close) make it unusable.
-    ///
-    /// ureq asks twice per request: when the connection goes back to the pool, straight
-    /// after the response was read, and when it is taken out for the next request. Only
-    /// the second answer matters (whatever the first would catch, the second catches
-    /// too, later and with the server's idle close included), so the first, recognised as
-    /// the first question since the last I/O, is answered without a system call.
+    /// connection (a 204's stray body, a close) make it unusable. Asked by the pool when
+    /// it hands the connection out; whether it may go back to the pool after an answer
+    /// is decided above TLS, by [`super::reuse`].
     fn is_open(&mut self) -> bool {
-        if std::mem::take(&mut self.used_since_probe) {
-            return true;
-        }
         let mut byte = 0u8;
         // SAFETY: a valid socket and a one-byte buffer.
         let n = unsafe {
@@ -264,7 +342,7 @@ mod tests {
             stream: Arc::new(stream),
             buffers: LazyBuffers::new(1024, 1024),
             read_timeout: None,
-            used_since_probe: false,
+            sockets: Arc::new(OpenSockets::new(1)),
         };
         let request = b"authorization: Basic c2VjcmV0LXRva2Vu";
         transport.buffers().output()[..request.len()].copy_from_slice(request);

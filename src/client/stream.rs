@@ -366,9 +366,7 @@ impl Client {
         service_url: &str,
         params: &StreamParams,
     ) -> Result<Reply<Vec<u8>>, Error> {
-        check_id("call_uuid", call_uuid)?;
-        check_service_url(service_url)?;
-        params.check_combination()?;
+        check_start(call_uuid, service_url, params)?;
         let body = serde_json::to_vec(&StartBody {
             service_url,
             params,
@@ -440,6 +438,17 @@ impl Client {
         check_id("call_uuid", call_uuid)?;
         self.send(Method::Get, &self.stream_url(call_uuid, None), None)
     }
+}
+
+/// What a start checks before sending anything (also at a queue's submit).
+pub(crate) fn check_start(
+    call_uuid: &str,
+    service_url: &str,
+    params: &StreamParams,
+) -> Result<(), Error> {
+    check_id("call_uuid", call_uuid)?;
+    check_service_url(service_url)?;
+    params.check_combination()
 }
 
 fn check_service_url(url: &str) -> Result<(), Error> {

@@ -1,6 +1,8 @@
 //! One HTTP exchange with retries under one deadline. Owns the ureq agent (and so the
-//! keep-alive pool shared by every thread using the client).
+//! keep-alive pool shared by every thread using the client), one per process: see
+//! [`super::process`].
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ureq::config::Config;
@@ -11,8 +13,12 @@ use ureq::{Agent, Proxy, RequestBuilder};
 use super::classify::{classify_redacting, Failure, Success, MAX_BODY_BYTES};
 use super::credentials::Credentials;
 use super::error::{Error, ErrorKind};
+use super::exchange;
+use super::observe::{ConnEvent, Discard, LogLevel, Observer};
+use super::process::PerProcess;
 use super::proxy_env;
 use super::resolver::CachingResolver;
+use super::reuse::{OpenCounter, ReuseGuardConnector};
 use super::socket::DeadlineTcpConnector;
 
 /// `User-Agent` of every request.
@@ -22,6 +28,11 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Idle connections kept per host: enough for many threads sharing one client.
 const IDLE_CONNECTIONS: usize = 64;
+/// Sockets of one pool recorded for a forked child to close: the idle ones and those
+/// of as many exchanges as a full completion queue runs at once.
+const RECORDED_SOCKETS: usize = IDLE_CONNECTIONS + 1024;
+/// How often a back-off wait looks for a cancel.
+const CANCEL_SLICE: Duration = Duration::from_millis(20);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Method {
@@ -39,10 +50,12 @@ pub(crate) struct TransportConfig<'a> {
     pub max_retries: u32,
     pub proxy: Option<&'a str>,
     pub ca_certs: Option<&'a [ureq::tls::Certificate<'static>]>,
+    pub observer: Arc<Observer>,
 }
 
 pub(crate) struct Transport {
-    agent: Agent,
+    agents: PerProcess<Agent>,
+    observer: Arc<Observer>,
     credentials: Credentials,
     timeout: Duration,
     connect_timeout: Duration,
@@ -92,15 +105,26 @@ impl Transport {
             .max_idle_connections(IDLE_CONNECTIONS)
             .max_idle_connections_per_host(IDLE_CONNECTIONS)
             .build();
-        let agent = Agent::with_parts(
-            agent_config,
-            ().chain(ConnectProxyConnector::default())
-                .chain(DeadlineTcpConnector)
-                .chain(RustlsConnector::default()),
-            CachingResolver::default(),
-        );
+        let observer = config.observer;
+        let for_agents = observer.clone();
+        let agents = PerProcess::new(RECORDED_SOCKETS, move |sockets| {
+            Agent::with_parts(
+                agent_config.clone(),
+                OpenCounter {
+                    observer: for_agents.clone(),
+                }
+                .chain(ConnectProxyConnector::default())
+                .chain(DeadlineTcpConnector { sockets })
+                .chain(RustlsConnector::default())
+                .chain(ReuseGuardConnector {
+                    observer: for_agents.clone(),
+                }),
+                CachingResolver::default(),
+            )
+        });
         Ok(Transport {
-            agent,
+            agents,
+            observer,
             credentials: config.credentials,
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
@@ -108,7 +132,8 @@ impl Transport {
         })
     }
 
-    /// Send the request, retrying as the ABI allows, all within one deadline.
+    /// Send the request, retrying as the ABI allows, all within one deadline. A cancel of the request running on this
+    /// thread ([`exchange`]) ends it with [`ErrorKind::Cancelled`] within a slice.
     pub(crate) fn execute(
         &self,
         method: Method,
@@ -118,9 +143,17 @@ impl Transport {
         let deadline = Instant::now() + self.timeout;
         let mut attempts: u32 = 0;
         loop {
+            if exchange::cancelled() {
+                return Err(cancelled(attempts));
+            }
             attempts += 1;
-            let failure = match self.attempt(method, url, json_body, deadline, attempts == 1) {
+            exchange::count_attempt();
+            let outcome = self.attempt(method, url, json_body, deadline, attempts == 1);
+            // Back outside ureq: log what happened to connections in the attempt.
+            exchange::flush();
+            let failure = match outcome {
                 Ok(success) => return Ok(success),
+                Err(_) if exchange::cancelled() => return Err(cancelled(attempts)),
                 Err(failure) => failure,
             };
             let retry_allowed = match failure.class {
@@ -138,7 +171,17 @@ impl Transport {
             if wait >= deadline.saturating_duration_since(Instant::now()) {
                 return Err(with_attempts(failure.error, attempts));
             }
-            std::thread::sleep(wait);
+            self.observer.log(LogLevel::Warn, || {
+                format!(
+                    "event=retry {} attempt={attempts} wait_ms={} reason={:?}",
+                    exchange::label(),
+                    wait.as_millis(),
+                    failure.error.message()
+                )
+            });
+            if !sleep_unless_cancelled(wait) {
+                return Err(cancelled(attempts));
+            }
         }
     }
 
@@ -159,14 +202,20 @@ impl Transport {
         // pay for a request-level configuration.
         let limit = (!first).then_some(remaining);
         let auth = self.credentials.authorization();
+        let agent = self.agents.get(|inherited| {
+            for _ in 0..inherited {
+                let why = ConnEvent::Discarded(Discard::Fork);
+                exchange::connection(&self.observer, why, "inherited");
+            }
+        });
         let sent = match method {
-            Method::Get => within(self.agent.get(url), limit)
+            Method::Get => within(agent.get(url), limit)
                 .header("Authorization", auth)
                 .call(),
-            Method::Delete => within(self.agent.delete(url), limit)
+            Method::Delete => within(agent.delete(url), limit)
                 .header("Authorization", auth)
                 .call(),
-            Method::Post => within(self.agent.post(url), limit)
+            Method::Post => within(agent.post(url), limit)
                 .header("Authorization", auth)
                 .header("Content-Type", "application/json")
                 .send(json_body.unwrap_or(b"{}")),
@@ -309,6 +358,28 @@ fn never_or(error: Error, class: RetryClass) -> AttemptError {
         error,
         class,
         retry_after: None,
+    }
+}
+
+fn cancelled(attempts: u32) -> Error {
+    with_attempts(
+        Error::new(ErrorKind::Cancelled, "request cancelled"),
+        attempts,
+    )
+}
+
+/// Sleep for `wait`, looking for a cancel every [`CANCEL_SLICE`]; false if cancelled.
+fn sleep_unless_cancelled(wait: Duration) -> bool {
+    let until = Instant::now() + wait;
+    loop {
+        if exchange::cancelled() {
+            return false;
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        std::thread::sleep(left.min(CANCEL_SLICE));
     }
 }
 

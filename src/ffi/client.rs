@@ -1,6 +1,7 @@
 //! `PlivoClient` and the Audio Stream operations.
 
 use std::ffi::c_char;
+use std::sync::Arc;
 
 use crate::client::{Client, Error, Options};
 
@@ -18,7 +19,8 @@ use super::params::PlivoStreamParams;
 /// many threads at once (they share its connection pool); sequential calls reuse one
 /// kept-alive connection. Create it once and keep it for the life of the process.
 pub struct PlivoClient {
-    inner: Client,
+    /// Shared with the client's queues: a queue keeps its client alive.
+    pub(crate) inner: Arc<Client>,
 }
 
 /// Create a client with default options.
@@ -79,7 +81,7 @@ fn new_client(
             &arg_ref(options, "options")?.inner
         };
         Ok(PlivoClient {
-            inner: Client::new(auth_id, auth_token, options)?,
+            inner: Arc::new(Client::new(auth_id, auth_token, options)?),
         })
     })
 }
@@ -87,7 +89,8 @@ fn new_client(
 /// Free a client and its connections; the auth token's memory is overwritten first.
 ///
 /// NULL is a no-op. The client must not be in use by another thread, and must not be
-/// used or freed again afterwards. Does not touch the last-error state.
+/// used or freed again afterwards. Queues made on it keep working: the client's
+/// memory goes with the last of them. Does not touch the last-error state.
 #[no_mangle]
 pub extern "C" fn plivo_client_free(client: *mut PlivoClient) {
     free(client)
@@ -230,6 +233,45 @@ pub extern "C" fn plivo_string_free(s: *mut c_char) {
             // SAFETY: `s` came from `CString::into_raw` in `put_string` (documented).
             drop(unsafe { std::ffi::CString::from_raw(s) });
         }
+    })
+}
+
+/// The client's counters since it was created, over all its threads and queues, as a
+/// JSON object:
+///
+/// ```json
+/// {"requests": 12, "attempts": 14, "retries": 2, "in_flight": 0,
+///  "outcomes": {"PLIVO_OK": 11, "PLIVO_ERR_NO_ACTIVE_STREAM": 1},
+///  "connections": {"opened": 3, "reused": 11, "discarded": 2},
+///  "latency_us": {"p50": 1023, "p90": 2047, "p99": 4095, "max": 3870}}
+/// ```
+///
+/// Every value is a non-negative integer; more members may be added. A request is a
+/// call that sent something (one refused with `PLIVO_ERR_INVALID_ARGUMENT` before
+/// sending is not counted); counters move when it completes, so on an idle client
+/// `retries == attempts - requests`. `outcomes` maps the name of every code that
+/// occurred to its count. `connections.opened` counts each new connection an attempt
+/// set out to open (a failed connect included), `reused` each pooled one handed to an
+/// attempt: every attempt did one or the other. `discarded` counts connections closed
+/// instead of being pooled or reused (leftover bytes, a 204 announcing a body, a
+/// stale pooled one, a failed or cancelled exchange, inherited across `fork()`).
+/// `latency_us` holds estimates from a power-of-two histogram of completed requests,
+/// failures included (0 before any), never above `max`.
+///
+/// On `PLIVO_OK`, `*json_out` is owned by the caller: `plivo_string_free()`. NULL
+/// `client` or `json_out` is `PLIVO_ERR_INVALID_ARGUMENT`. Thread-safe and cheap (no
+/// lock); sets the last error (status 0).
+#[no_mangle]
+pub extern "C" fn plivo_client_stats(
+    client: *const PlivoClient,
+    json_out: *mut *mut c_char,
+) -> PlivoCode {
+    clear_out(json_out);
+    call("plivo_client_stats", || {
+        let client = client_ref(client)?;
+        require_out(json_out)?;
+        put_string(json_out, super::stats::to_json(&client.stats()))?;
+        Ok(Done::default())
     })
 }
 

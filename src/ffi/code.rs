@@ -1,6 +1,7 @@
 //! Result codes and their names: the numbers are part of the ABI and never change.
 
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::sync::OnceLock;
 
 use crate::client::ErrorKind;
 
@@ -43,43 +44,51 @@ pub enum PlivoCode {
     PLIVO_ERR_INVALID_RESPONSE = 11,
     /// A bug in libplivo (a caught panic). Should never happen; please report it.
     PLIVO_ERR_INTERNAL = 12,
+    /// A completion queue already holds `max_in_flight` pending requests (submitted,
+    /// result not yet taken); nothing was queued.
+    PLIVO_ERR_BUSY = 13,
+    /// The request was cancelled (`plivo_queue_cancel()`); it may or may not have
+    /// reached the server.
+    PLIVO_ERR_CANCELLED = 14,
 }
+
+/// Every code in numeric order (`ALL[n]` is code `n`): the numbers and names come from
+/// the client's one list of kinds, `ErrorKind`, and a test holds this array to it.
+const ALL: [PlivoCode; ErrorKind::COUNT + 1] = [
+    PlivoCode::PLIVO_OK,
+    PlivoCode::PLIVO_ERR_INVALID_ARGUMENT,
+    PlivoCode::PLIVO_ERR_NO_ACTIVE_STREAM,
+    PlivoCode::PLIVO_ERR_BAD_REQUEST,
+    PlivoCode::PLIVO_ERR_AUTHENTICATION,
+    PlivoCode::PLIVO_ERR_NOT_FOUND,
+    PlivoCode::PLIVO_ERR_RATE_LIMITED,
+    PlivoCode::PLIVO_ERR_SERVER,
+    PlivoCode::PLIVO_ERR_HTTP,
+    PlivoCode::PLIVO_ERR_TIMEOUT,
+    PlivoCode::PLIVO_ERR_TRANSPORT,
+    PlivoCode::PLIVO_ERR_INVALID_RESPONSE,
+    PlivoCode::PLIVO_ERR_INTERNAL,
+    PlivoCode::PLIVO_ERR_BUSY,
+    PlivoCode::PLIVO_ERR_CANCELLED,
+];
 
 impl PlivoCode {
     pub(crate) fn for_kind(kind: ErrorKind) -> PlivoCode {
-        match kind {
-            ErrorKind::InvalidArgument => PlivoCode::PLIVO_ERR_INVALID_ARGUMENT,
-            ErrorKind::NoActiveStream => PlivoCode::PLIVO_ERR_NO_ACTIVE_STREAM,
-            ErrorKind::BadRequest => PlivoCode::PLIVO_ERR_BAD_REQUEST,
-            ErrorKind::Authentication => PlivoCode::PLIVO_ERR_AUTHENTICATION,
-            ErrorKind::NotFound => PlivoCode::PLIVO_ERR_NOT_FOUND,
-            ErrorKind::RateLimited => PlivoCode::PLIVO_ERR_RATE_LIMITED,
-            ErrorKind::Server => PlivoCode::PLIVO_ERR_SERVER,
-            ErrorKind::Http => PlivoCode::PLIVO_ERR_HTTP,
-            ErrorKind::Timeout => PlivoCode::PLIVO_ERR_TIMEOUT,
-            ErrorKind::Transport => PlivoCode::PLIVO_ERR_TRANSPORT,
-            ErrorKind::InvalidResponse => PlivoCode::PLIVO_ERR_INVALID_RESPONSE,
-        }
+        ALL[kind.code() as usize]
     }
+}
 
-    fn name(code: c_int) -> &'static CStr {
-        match code {
-            0 => c"PLIVO_OK",
-            1 => c"PLIVO_ERR_INVALID_ARGUMENT",
-            2 => c"PLIVO_ERR_NO_ACTIVE_STREAM",
-            3 => c"PLIVO_ERR_BAD_REQUEST",
-            4 => c"PLIVO_ERR_AUTHENTICATION",
-            5 => c"PLIVO_ERR_NOT_FOUND",
-            6 => c"PLIVO_ERR_RATE_LIMITED",
-            7 => c"PLIVO_ERR_SERVER",
-            8 => c"PLIVO_ERR_HTTP",
-            9 => c"PLIVO_ERR_TIMEOUT",
-            10 => c"PLIVO_ERR_TRANSPORT",
-            11 => c"PLIVO_ERR_INVALID_RESPONSE",
-            12 => c"PLIVO_ERR_INTERNAL",
-            _ => c"PLIVO_ERR_UNKNOWN",
-        }
-    }
+/// The names as static C strings, made once from `ErrorKind::code_name`.
+fn names() -> &'static [CString] {
+    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        (0..ALL.len() as u32)
+            .map(|n| {
+                CString::new(ErrorKind::code_name(n).unwrap_or("PLIVO_ERR_UNKNOWN"))
+                    .unwrap_or_default()
+            })
+            .collect()
+    })
 }
 
 /// The name of a result code, exactly as spelled in this header (`"PLIVO_OK"`,
@@ -90,7 +99,10 @@ impl PlivoCode {
 #[no_mangle]
 pub extern "C" fn plivo_code_name(code: c_int) -> *const c_char {
     guard_or(c"PLIVO_ERR_UNKNOWN".as_ptr(), || {
-        PlivoCode::name(code).as_ptr()
+        usize::try_from(code)
+            .ok()
+            .and_then(|n| names().get(n))
+            .map_or(c"PLIVO_ERR_UNKNOWN".as_ptr(), |name| name.as_ptr())
     })
 }
 
@@ -110,4 +122,22 @@ const VERSION: &CStr =
 pub extern "C" fn plivo_version() -> *const c_char {
     // A constant's address: nothing here can panic, so there is no boundary to guard.
     VERSION.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_c_codes_are_the_client_kinds() {
+        for (n, code) in ALL.iter().enumerate() {
+            assert_eq!(*code as usize, n);
+            let name = ErrorKind::code_name(n as u32).unwrap();
+            assert_eq!(format!("{code:?}"), name);
+            if let Some(kind) = ErrorKind::from_code(n as u32) {
+                assert_eq!(PlivoCode::for_kind(kind), *code);
+            }
+        }
+        assert_eq!(ErrorKind::code_name(ALL.len() as u32), None);
+    }
 }

@@ -12,9 +12,12 @@ mod code;
 mod last_error;
 mod options;
 mod params;
+mod queue;
+mod stats;
 
 pub use client::*;
 pub use code::*;
 pub use last_error::*;
 pub use options::*;
 pub use params::*;
+pub use queue::*;
