@@ -215,9 +215,11 @@ impl Queue {
         let max = match max_in_flight {
             0 => DEFAULT_MAX_IN_FLIGHT,
             n if n <= MAX_IN_FLIGHT => n,
-            n => return Err(Error::invalid(format!(
+            n => {
+                return Err(Error::invalid(format!(
                 "max_in_flight {n} is out of range (0 for the default, else 1 to {MAX_IN_FLIGHT})"
-            ))),
+            )))
+            }
         };
         // SAFETY: plain system call; the descriptor is owned below.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
@@ -444,23 +446,29 @@ fn cancelled_completion(tag: u64, attempts: u32, elapsed: Duration) -> Completio
 /// A worker: take jobs until none comes for [`IDLE_WORKER`] or the queue closes.
 fn work(shared: &Shared) {
     let mut state = lock(&shared.state);
+    let mut idle_since: Option<Instant> = None;
     loop {
         if state.closing {
             break;
         }
         let Some(job) = state.waiting.pop_front() else {
-            state.idle_workers += 1;
-            let (next, timeout) = shared
-                .changed
-                .wait_timeout(state, IDLE_WORKER)
-                .unwrap_or_else(|p| p.into_inner());
-            state = next;
-            state.idle_workers -= 1;
-            if timeout.timed_out() && state.waiting.is_empty() {
+            // Idle: wait for work, but for no longer than IDLE_WORKER in all (other
+            // notifications — completions, other workers ending — do not restart it).
+            let idle_until = *idle_since.get_or_insert_with(Instant::now) + IDLE_WORKER;
+            let left = idle_until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
                 break;
             }
+            state.idle_workers += 1;
+            state = shared
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+            state.idle_workers -= 1;
             continue;
         };
+        idle_since = None;
         let id = state.next_id;
         state.next_id += 1;
         state.running.push((

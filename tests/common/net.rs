@@ -173,3 +173,62 @@ fn splice(client: TcpStream, upstream: TcpStream) {
     let _ = c_write.shutdown(Shutdown::Write);
     let _ = forward.join();
 }
+
+/// How a [`KeepAliveServer`] answers one request: byte runs written one after another,
+/// each after its delay (a real server's head and body may leave in one segment or in
+/// two a moment apart).
+pub type Answer = Vec<(std::time::Duration, Vec<u8>)>;
+
+/// A loopback HTTP/1.1 server that keeps connections alive and answers each request by
+/// its request line, one thread per connection, as long as the test process lives.
+pub struct KeepAliveServer {
+    pub port: u16,
+    /// Connections accepted so far.
+    pub accepted: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl KeepAliveServer {
+    pub fn start(answer: impl Fn(&str) -> Answer + Send + Sync + 'static) -> KeepAliveServer {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        let answer = Arc::new(answer);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                counter.fetch_add(1, Ordering::SeqCst);
+                let answer = answer.clone();
+                std::thread::spawn(move || {
+                    let _ = stream.set_nodelay(true);
+                    while let Some(head) = read_head(&mut stream) {
+                        let line = head.lines().next().unwrap_or("").to_owned();
+                        for (delay, bytes) in answer(&line) {
+                            if !delay.is_zero() {
+                                std::thread::sleep(delay);
+                            }
+                            if stream.write_all(&bytes).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        KeepAliveServer { port, accepted }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}/v1/", self.port)
+    }
+}
+
+/// A complete response with a JSON body and `Content-Length`, as one byte run.
+pub fn response(status_line: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status_line}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
