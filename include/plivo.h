@@ -16,9 +16,17 @@
  *   An out-parameter is set to NULL on failure.
  * - A PlivoClient is immutable and thread-safe; PlivoOptions and PlivoStreamParams
  *   are builders, not to be modified from two threads at once.
+ * - fork(): a client created before fork() may be used in the child. The child never
+ *   uses a connection the parent opened: on its first call it closes its copies of
+ *   the parent's sockets (close only: no shutdown, no TLS close_notify, so the
+ *   parent's connections stay intact) and opens its own. Forking while other threads
+ *   are inside calls is allowed: the child never waits on a lock such a thread held.
+ *   A PlivoQueue, unlike a client, belongs to the process that created it (see
+ *   plivo_queue_new()).
  * - No function calls exit() or abort() or lets a panic cross into C: a bug is
  *   reported as PLIVO_ERR_INTERNAL (the Rust runtime then prints one line about it on
- *   stderr). Nothing else is ever printed or logged.
+ *   stderr). Nothing else is ever printed; log lines go only to a callback the host
+ *   installs (plivo_options_set_log_callback()).
  */
 
 #ifndef PLIVO_H
