@@ -37,6 +37,14 @@ need readelf binutils
 indent() { sed 's/^/        /'; }
 # none LIST OK_MESSAGE FAIL_MESSAGE: passes when LIST is empty, else fails and shows it.
 none() { if [ -z "$1" ]; then pass "$2"; else fail "$3"; indent <<<"$1"; fi; }
+# same A LABEL_A B LABEL_B OK_MESSAGE FAIL_MESSAGE: passes when files A and B are equal,
+# else fails and shows their diff.
+same() {
+    if diff -u --label "$2" --label "$4" "$1" "$3" >"$tmp/diff"; then pass "$5"; else
+        fail "$6"
+        indent <"$tmp/diff"
+    fi
+}
 # The list files: comments (#) and blank lines ignored, sorted.
 list() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$1" | sort; }
 
@@ -68,13 +76,9 @@ none "$added" "libplivo.so exports no symbol missing from $SYMBOLS_TXT" \
 # A declaration line starts with a type (not a comment) and names plivo_xxx( .
 grep -E '^[A-Za-z_].*\bplivo_[a-z0-9_]+\(' "$HEADER" | grep -oE '\bplivo_[a-z0-9_]+\(' |
     tr -d '(' | sort -u >"$tmp/declared"
-if diff -u --label "$SYMBOLS_TXT" --label "$HEADER (declared functions)" \
-    "$tmp/expected" "$tmp/declared" >"$tmp/diff"; then
-    pass "$HEADER declares exactly the functions of $SYMBOLS_TXT"
-else
-    fail "$HEADER and $SYMBOLS_TXT differ (+ declared only in the header, - listed only):"
-    indent <"$tmp/diff"
-fi
+same "$tmp/expected" "$SYMBOLS_TXT" "$tmp/declared" "$HEADER (declared functions)" \
+    "$HEADER declares exactly the functions of $SYMBOLS_TXT" \
+    "$HEADER and $SYMBOLS_TXT differ (+ declared only in the header, - listed only):"
 
 # --- the static library ----------------------------------------------------------------
 # readelf, not nm: the archive's objects carry embedded LLVM bitcode (.llvmbc), and nm
@@ -123,13 +127,9 @@ if cc -std=c99 -Wall -Wextra -Werror -I include "$tmp/abi_probe.c" -L "$LIB_DIR"
     pass "compiled and ran a C program against libplivo.so (SONAME link in a temporary directory)"
     runtime_version=$(head -n 1 "$tmp/probe.out")
     tail -n +2 "$tmp/probe.out" | sort >"$tmp/runtime_codes"
-    if diff -u --label "$CODES_TXT" --label "plivo_code_name() at run time" \
-        "$tmp/codes" "$tmp/runtime_codes" >"$tmp/diff"; then
-        pass "plivo_code_name() names exactly the codes of $CODES_TXT"
-    else
-        fail "plivo_code_name() disagrees with $CODES_TXT:"
-        indent <"$tmp/diff"
-    fi
+    same "$tmp/codes" "$CODES_TXT" "$tmp/runtime_codes" "plivo_code_name() at run time" \
+        "plivo_code_name() names exactly the codes of $CODES_TXT" \
+        "plivo_code_name() disagrees with $CODES_TXT:"
 else
     fail "could not compile or run the C probe:"
     sed 's/^/        /' "$tmp/cc.err" "$tmp/probe.err" 2>/dev/null || true
