@@ -18,7 +18,7 @@ per_target=${PLIVO_FUZZ_SECONDS:-15}
 targets=(ids classify options ffi_strings)
 export RUSTC_BOOTSTRAP=1
 
-. "$here/../tests/native.sh" # need, need_cargo
+. "$here/../tests/lib.sh" # need, need_cargo, new_temp_dir, check, report
 need_cargo
 # libfuzzer-sys builds libFuzzer (C++) with the system compiler.
 need c++ g++
@@ -32,27 +32,23 @@ start=$SECONDS
 cargo fuzz build
 echo "built in $((SECONDS - start)) s"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=()
-for t in "${targets[@]}"; do
+new_temp_dir work
+fuzz() { # fuzz TARGET: a short run; its stats, or the end of its log on failure
+    local t=$1
     mkdir -p "$work/$t"
-    echo "== fuzz $t for ${per_target} s"
     if cargo fuzz run "$t" "$work/$t" "seeds/$t" -- \
         -max_total_time="$per_target" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 >"$work/$t.log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log" | tail -n 1)
         cov=$(grep -o 'cov: [0-9]*' "$work/$t.log" | tail -n 1 || true)
-        echo "ok: $t: ${runs:-?} executions, ${cov:-cov: ?}, corpus $(ls "$work/$t" | wc -l) inputs"
-        passed=$((passed + 1))
+        echo "$t: ${runs:-?} executions, ${cov:-cov: ?}, corpus $(ls "$work/$t" | wc -l) inputs"
     else
         tail -n 40 "$work/$t.log"
-        echo "FAILED: $t (crash input, if any, in fuzz/artifacts/$t/)"
-        failed+=("$t")
+        echo "crash input, if any, in fuzz/artifacts/$t/"
+        return 1
     fi
+}
+for t in "${targets[@]}"; do
+    check "fuzz $t for ${per_target} s" fuzz "$t"
 done
-
-echo
-echo "${passed} passed, ${#failed[@]} failed"
-[ "${#failed[@]}" -eq 0 ]
+report

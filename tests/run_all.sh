@@ -4,11 +4,10 @@
 # Runs all suites, then prints which failed and `N passed, M failed` (suites).
 set -uo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # REPO, need_cargo, check, report
 cd "$REPO"
 export CARGO_TERM_COLOR=never
-
-command -v cargo >/dev/null 2>&1 || { echo "run_all: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+need_cargo
 
 suites=(
     "rust: fmt, clippy, unit and integration tests|cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings && cargo test --workspace"
@@ -22,26 +21,9 @@ suites=(
     "fuzz: short cargo-fuzz runs|fuzz/run.sh"
 )
 
-passed=0
-failed=()
+CHECK_BANNER="==================="
 for entry in "${suites[@]}"; do
-    name=${entry%%|*}
-    command=${entry#*|}
     echo
-    echo "=================== $name"
-    start=$SECONDS
-    if bash -c "$command"; then
-        passed=$((passed + 1))
-        echo "=================== ok: $name ($((SECONDS - start)) s)"
-    else
-        failed+=("$name")
-        echo "=================== FAILED: $name ($((SECONDS - start)) s)"
-    fi
+    check "${entry%%|*}" bash -c "${entry#*|}"
 done
-
-echo
-for name in "${failed[@]}"; do
-    echo "failed suite: $name"
-done
-echo "${passed} passed, ${#failed[@]} failed"
-[ "${#failed[@]}" -eq 0 ]
+report

@@ -220,6 +220,14 @@ inline bool to_u32(Rep count, std::uint32_t &out) noexcept {
     return true;
 }
 
+/** The Result of a call that hands out a string through char** (`out`, owned, may be
+ *  NULL): the string becomes the value and is freed. Same thread rules as
+ *  last_result(). */
+inline Result owned_result(PlivoCode code, char *out) {
+    OwnedString owned(out);
+    return last_result(code, owned ? std::string(owned.get()) : std::string());
+}
+
 #if PLIVO_HPP_EXCEPTIONS
 /** Throws Error for a failed result; returns the result's value otherwise. */
 inline std::string check(Result result) {
@@ -228,6 +236,110 @@ inline std::string check(Result result) {
     return result.take_value();
 }
 #endif
+
+/** The owner of one library object: move-only, freed with Free (which accepts NULL)
+ *  when destroyed or assigned over; a moved-from Handle is empty (NULL). */
+template <typename T, void (*Free)(T *)>
+class Handle {
+public:
+    explicit Handle(T *p = nullptr) noexcept : p_(p) {}
+    ~Handle() { Free(p_); }
+    Handle(const Handle &) = delete;
+    Handle &operator=(const Handle &) = delete;
+    Handle(Handle &&other) noexcept : p_(other.p_) { other.p_ = nullptr; }
+    Handle &operator=(Handle &&other) noexcept {
+        if (this != &other) {
+            Free(p_);
+            p_ = other.p_;
+            other.p_ = nullptr;
+        }
+        return *this;
+    }
+    T *get() const noexcept { return p_; }
+
+private:
+    T *p_;
+};
+
+template <typename V> struct Same { typedef V type; };
+
+/**
+ * What Options and StreamParams share (`Self` is the class itself): the owned C object
+ * and its accessors, and each setter's checks (not empty, no NUL byte, fits uint32_t)
+ * before the C setter is called.
+ */
+template <typename Self, typename T, void (*Free)(T *)>
+class Settings {
+public:
+    /** The C object (borrowed; still owned by this object), NULL when empty. */
+    const T *native_handle() const noexcept { return handle_.get(); }
+    /** The C object, for setter functions this header may lack. */
+    T *native_handle() noexcept { return handle_.get(); }
+    /** True unless empty (moved from, or allocation failed without exceptions). */
+    explicit operator bool() const noexcept { return handle_.get() != nullptr; }
+
+protected:
+    /** Owns `made`; throws Error when it is NULL (with exceptions disabled: empty).
+     *  `empty` is the message of a setter called on an empty object. */
+    Settings(T *made, const char *empty) : handle_(made), empty_(empty) {
+#if PLIVO_HPP_EXCEPTIONS
+        if (!made)
+            throw Error(last_result(plivo_last_error_code()));
+#endif
+    }
+
+    /** setter(object, value) for a value passed as it is. */
+    template <typename V>
+    Result set(const char *where, PlivoCode (*setter)(T *, V),
+               typename Same<V>::type value) noexcept {
+        Result r;
+        if (!usable(r, where))
+            return r;
+        return last_result(setter(handle_.get(), value));
+    }
+
+    /** setter(object, value.c_str()), refusing a string with a NUL byte. */
+    Result set_string(const char *where, const char *name, const std::string &value,
+                      PlivoCode (*setter)(T *, const char *)) noexcept {
+        Result r;
+        if (!usable(r, where) || !check_nul(r, where, name, value))
+            return r;
+        return last_result(setter(handle_.get(), value.c_str()));
+    }
+
+    /** setter(object, count) for a duration's count in `unit`, refused when it does
+     *  not fit uint32_t. */
+    template <typename Rep>
+    Result set_count(const char *where, Rep count, const char *unit,
+                     PlivoCode (*setter)(T *, std::uint32_t)) noexcept {
+        Result r;
+        if (!usable(r, where))
+            return r;
+        std::uint32_t n = 0;
+        if (!to_u32(count, n))
+            return duration_error(where, count, unit);
+        return last_result(setter(handle_.get(), n));
+    }
+
+#if PLIVO_HPP_EXCEPTIONS
+    /** The throwing, chainable form of a setter's Result. */
+    Self &apply(Result result) {
+        check(std::move(result));
+        return static_cast<Self &>(*this);
+    }
+#endif
+
+private:
+    bool usable(Result &r, const char *where) const {
+        if (handle_.get())
+            return true;
+        r = local_error(where, empty_);
+        return false;
+    }
+
+    Handle<T, Free> handle_;
+    const char *empty_;
+};
 
 } // namespace detail
 
@@ -247,39 +359,13 @@ inline std::string check(Result result) {
  * Thread rules: not thread-safe while being modified; a finished Options may be read
  * by several Client constructors at once.
  */
-class Options {
+class Options : public detail::Settings<Options, PlivoOptions, plivo_options_free> {
 public:
     /** New options with the defaults. Throws Error if the library cannot allocate
      *  them (with exceptions disabled: the Options is empty instead). */
-    Options() : handle_(plivo_options_new()) {
-#if PLIVO_HPP_EXCEPTIONS
-        if (!handle_)
-            throw Error(detail::last_result(plivo_last_error_code()));
-#endif
-    }
-    /** Frees the options (nothing to do when empty). */
-    ~Options() { plivo_options_free(handle_); }
-
-    Options(const Options &) = delete;
-    Options &operator=(const Options &) = delete;
-    /** Takes over `other`'s options; `other` becomes empty. */
-    Options(Options &&other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
-    /** Frees the current options and takes over `other`'s; `other` becomes empty. */
-    Options &operator=(Options &&other) noexcept {
-        if (this != &other) {
-            plivo_options_free(handle_);
-            handle_ = other.handle_;
-            other.handle_ = nullptr;
-        }
-        return *this;
-    }
-
-    /** The C object (borrowed; still owned by this Options), NULL when empty. */
-    const PlivoOptions *native_handle() const noexcept { return handle_; }
-    /** The C object, for plivo_options_set_* functions this header may lack. */
-    PlivoOptions *native_handle() noexcept { return handle_; }
-    /** True unless empty (moved from, or allocation failed without exceptions). */
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    Options() : Settings(plivo_options_new(), "the options object is empty (moved from)") {}
+    // Move-only: moving takes over the other's options (freeing the current ones) and
+    // leaves the other empty; native_handle(), operator bool: see detail::Settings.
 
     /** Base URL of the API, an absolute http:// or https:// URL with a host (e.g. the
      *  bundled server's http://127.0.0.1:PORT/v1/); overrides PLIVO_BASE_URL. Plain
@@ -291,21 +377,19 @@ public:
     /** Deadline of each whole call, retries and back-off included: 1 ms to 600 s
      *  (default 10 s). A call that reaches it fails with PLIVO_ERR_TIMEOUT. */
     Result try_timeout(std::chrono::milliseconds timeout) noexcept {
-        return set_ms("plivo::Options::timeout", timeout, plivo_options_set_timeout_ms);
+        return set_count("plivo::Options::timeout", timeout.count(), "ms",
+                         plivo_options_set_timeout_ms);
     }
     /** Bound of each TCP/TLS connect: 1 ms to 600 s (default 3 s); never stretches a
      *  call past its deadline. */
     Result try_connect_timeout(std::chrono::milliseconds timeout) noexcept {
-        return set_ms("plivo::Options::connect_timeout", timeout,
-                      plivo_options_set_connect_timeout_ms);
+        return set_count("plivo::Options::connect_timeout", timeout.count(), "ms",
+                         plivo_options_set_connect_timeout_ms);
     }
     /** Attempts after the first: 0 to 10 (default 2). Connect failures and 429 are
      *  retried for every operation, 5xx for stop/get/list (not start). */
     Result try_max_retries(std::uint32_t retries) noexcept {
-        Result r;
-        if (!usable(r, "plivo::Options::max_retries"))
-            return r;
-        return call(plivo_options_set_max_retries(handle_, retries));
+        return set("plivo::Options::max_retries", plivo_options_set_max_retries, retries);
     }
     /** HTTP CONNECT proxy, http://[user:password@]host:port; disables the proxy
      *  environment variables. */
@@ -321,10 +405,8 @@ public:
     /** Allow plain http:// to non-loopback hosts (default false): credentials then
      *  travel in clear text. Only for test networks. */
     Result try_allow_insecure_http(bool allow) noexcept {
-        Result r;
-        if (!usable(r, "plivo::Options::allow_insecure_http"))
-            return r;
-        return call(plivo_options_set_allow_insecure_http(handle_, allow));
+        return set("plivo::Options::allow_insecure_http", plivo_options_set_allow_insecure_http,
+                   allow);
     }
 
 #if PLIVO_HPP_EXCEPTIONS
@@ -346,43 +428,6 @@ public:
     }
 #endif
 
-private:
-    static Result call(PlivoCode code) { return detail::last_result(code); }
-
-    bool usable(Result &r, const char *where) const {
-        if (handle_)
-            return true;
-        r = detail::local_error(where, "the options object is empty (moved from)");
-        return false;
-    }
-
-    Result set_string(const char *where, const char *name, const std::string &value,
-                      PlivoCode (*setter)(PlivoOptions *, const char *)) noexcept {
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, name, value))
-            return r;
-        return call(setter(handle_, value.c_str()));
-    }
-
-    Result set_ms(const char *where, std::chrono::milliseconds value,
-                  PlivoCode (*setter)(PlivoOptions *, std::uint32_t)) noexcept {
-        Result r;
-        if (!usable(r, where))
-            return r;
-        std::uint32_t ms = 0;
-        if (!detail::to_u32(value.count(), ms))
-            return detail::duration_error(where, value.count(), "ms");
-        return call(setter(handle_, ms));
-    }
-
-#if PLIVO_HPP_EXCEPTIONS
-    Options &apply(Result result) {
-        detail::check(std::move(result));
-        return *this;
-    }
-#endif
-
-    PlivoOptions *handle_;
 };
 
 /**
@@ -397,49 +442,21 @@ private:
  * Thread rules: not thread-safe while being modified; a finished StreamParams may be
  * used by several start_stream() calls at once.
  */
-class StreamParams {
+class StreamParams
+    : public detail::Settings<StreamParams, PlivoStreamParams, plivo_stream_params_free> {
 public:
     /** New, empty parameters. Throws Error if the library cannot allocate them (with
      *  exceptions disabled: the StreamParams is empty instead). */
-    StreamParams() : handle_(plivo_stream_params_new()) {
-#if PLIVO_HPP_EXCEPTIONS
-        if (!handle_)
-            throw Error(detail::last_result(plivo_last_error_code()));
-#endif
-    }
-    /** Frees the parameters (nothing to do when empty). */
-    ~StreamParams() { plivo_stream_params_free(handle_); }
-
-    StreamParams(const StreamParams &) = delete;
-    StreamParams &operator=(const StreamParams &) = delete;
-    /** Takes over `other`'s parameters; `other` becomes empty. */
-    StreamParams(StreamParams &&other) noexcept : handle_(other.handle_) {
-        other.handle_ = nullptr;
-    }
-    /** Frees the current parameters and takes over `other`'s; `other` becomes empty. */
-    StreamParams &operator=(StreamParams &&other) noexcept {
-        if (this != &other) {
-            plivo_stream_params_free(handle_);
-            handle_ = other.handle_;
-            other.handle_ = nullptr;
-        }
-        return *this;
-    }
-
-    /** The C object (borrowed; still owned by this StreamParams), NULL when empty. */
-    const PlivoStreamParams *native_handle() const noexcept { return handle_; }
-    /** The C object, for plivo_stream_params_set_* functions this header may lack. */
-    PlivoStreamParams *native_handle() noexcept { return handle_; }
-    /** True unless empty. */
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    StreamParams()
+        : Settings(plivo_stream_params_new(), "the parameters object is empty (moved from)") {}
+    // Move-only: moving takes over the other's parameters (freeing the current ones)
+    // and leaves the other empty; native_handle(), operator bool: see detail::Settings.
 
     /** Let the service send audio back into the call (API default false); needs
      *  audio_track "inbound". */
     Result try_bidirectional(bool bidirectional) noexcept {
-        Result r;
-        if (!usable(r, "plivo::StreamParams::bidirectional"))
-            return r;
-        return detail::last_result(plivo_stream_params_set_bidirectional(handle_, bidirectional));
+        return set("plivo::StreamParams::bidirectional", plivo_stream_params_set_bidirectional,
+                   bidirectional);
     }
     /** Which audio to stream: "inbound" (API default), "outbound" or "both". */
     Result try_audio_track(const std::string &track) noexcept {
@@ -449,14 +466,8 @@ public:
     /** Duration after which the stream ends by itself: 1 to 86400 s (API default
      *  86400 s). */
     Result try_stream_timeout(std::chrono::seconds timeout) noexcept {
-        Result r;
-        if (!usable(r, "plivo::StreamParams::stream_timeout"))
-            return r;
-        std::uint32_t s = 0;
-        if (!detail::to_u32(timeout.count(), s))
-            return detail::duration_error("plivo::StreamParams::stream_timeout",
-                                          timeout.count(), "s");
-        return detail::last_result(plivo_stream_params_set_stream_timeout(handle_, s));
+        return set_count("plivo::StreamParams::stream_timeout", timeout.count(), "s",
+                         plivo_stream_params_set_stream_timeout);
     }
     /** URL that receives stream status events (absolute http:// or https://). */
     Result try_status_callback_url(const std::string &url) noexcept {
@@ -502,30 +513,6 @@ public:
     StreamParams &extra_headers(const std::string &h) { return apply(try_extra_headers(h)); }
 #endif
 
-private:
-    bool usable(Result &r, const char *where) const {
-        if (handle_)
-            return true;
-        r = detail::local_error(where, "the parameters object is empty (moved from)");
-        return false;
-    }
-
-    Result set_string(const char *where, const char *name, const std::string &value,
-                      PlivoCode (*setter)(PlivoStreamParams *, const char *)) noexcept {
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, name, value))
-            return r;
-        return detail::last_result(setter(handle_, value.c_str()));
-    }
-
-#if PLIVO_HPP_EXCEPTIONS
-    StreamParams &apply(Result result) {
-        detail::check(std::move(result));
-        return *this;
-    }
-#endif
-
-    PlivoStreamParams *handle_;
 };
 
 /**
@@ -556,13 +543,13 @@ public:
     /** A client with credentials from PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN and default
      *  options. Throws Error (PLIVO_ERR_INVALID_ARGUMENT) when a variable is missing or
      *  empty (the message names it) or the base URL is refused. */
-    Client() : handle_(nullptr) {
+    Client() {
         detail::check(init(nullptr, nullptr, nullptr, nullptr, nullptr));
     }
 
     /** A client with credentials from the environment and these options (copied; the
      *  Options may be destroyed right after). Throws Error on failure. */
-    explicit Client(const Options &options) : handle_(nullptr) {
+    explicit Client(const Options &options) {
         detail::check(init(nullptr, nullptr, &options, nullptr, nullptr));
     }
 
@@ -572,36 +559,19 @@ public:
      *  empty credential, or a refused base URL (plain http:// to a non-loopback host
      *  without allow_insecure_http). */
     Client(const std::string &auth_id, const std::string &auth_token,
-           const Options *options = nullptr)
-        : handle_(nullptr) {
+           const Options *options = nullptr) {
         detail::check(init(auth_id.c_str(), auth_token.c_str(), options, &auth_id, &auth_token));
     }
 
     /** Same as Client(auth_id, auth_token, &options). */
-    Client(const std::string &auth_id, const std::string &auth_token, const Options &options)
-        : handle_(nullptr) {
+    Client(const std::string &auth_id, const std::string &auth_token, const Options &options) {
         detail::check(init(auth_id.c_str(), auth_token.c_str(), &options, &auth_id, &auth_token));
     }
 #endif
 
-    /** Frees the client and its connections (nothing to do when empty). No other
-     *  thread may be using it. */
-    ~Client() { plivo_client_free(handle_); }
-
-    Client(const Client &) = delete;
-    Client &operator=(const Client &) = delete;
-    /** Takes over `other`'s client; `other` becomes empty. */
-    Client(Client &&other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
-    /** Frees the current client and takes over `other`'s; `other` becomes empty.
-     *  Self-assignment is a no-op. */
-    Client &operator=(Client &&other) noexcept {
-        if (this != &other) {
-            plivo_client_free(handle_);
-            handle_ = other.handle_;
-            other.handle_ = nullptr;
-        }
-        return *this;
-    }
+    // Destroying frees the client and its connections (nothing to do when empty; no
+    // other thread may be using it). Move-only: moving takes over the other's client
+    // (freeing the current one; self-assignment is a no-op) and leaves the other empty.
 
     /**
      * Noexcept construction, for code without exceptions: `result` receives the
@@ -627,10 +597,10 @@ public:
     }
 
     /** True unless the client is empty (moved from, or a failed try_create). */
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    explicit operator bool() const noexcept { return handle_.get() != nullptr; }
     /** The C object (borrowed; still owned by this Client), NULL when empty. May be
      *  passed to the plivo_* C functions; never free it. */
-    const PlivoClient *native_handle() const noexcept { return handle_; }
+    const PlivoClient *native_handle() const noexcept { return handle_.get(); }
 
     /** Stops one audio stream of a call (DELETE .../Call/{call}/Stream/{stream}/).
      *  ok() on any 2xx (http_status 204). PLIVO_ERR_NO_ACTIVE_STREAM
@@ -643,7 +613,7 @@ public:
             !detail::check_nul(r, where, "stream_uuid", stream_uuid))
             return r;
         return detail::last_result(
-            plivo_stop_stream(handle_, call_uuid.c_str(), stream_uuid.c_str()));
+            plivo_stop_stream(handle_.get(), call_uuid.c_str(), stream_uuid.c_str()));
     }
 
     /** Stops every active stream of a call (DELETE .../Call/{call}/Stream/).
@@ -653,7 +623,7 @@ public:
         Result r;
         if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
             return r;
-        return detail::last_result(plivo_stop_all_streams(handle_, call_uuid.c_str()));
+        return detail::last_result(plivo_stop_all_streams(handle_.get(), call_uuid.c_str()));
     }
 
     /** Starts streaming a call's audio to a ws:// or wss:// service
@@ -671,10 +641,9 @@ public:
         if (params && !*params)
             return detail::local_error(where, "params is empty (moved from)");
         char *out = nullptr;
-        PlivoCode code = plivo_start_stream(handle_, call_uuid.c_str(), service_url.c_str(),
+        PlivoCode code = plivo_start_stream(handle_.get(), call_uuid.c_str(), service_url.c_str(),
                                             params ? params->native_handle() : nullptr, &out);
-        detail::OwnedString owned(out);
-        return detail::last_result(code, owned ? std::string(owned.get()) : std::string());
+        return detail::owned_result(code, out);
     }
 
     /** Details of one stream (GET .../Call/{call}/Stream/{stream}/): on success value()
@@ -688,9 +657,8 @@ public:
             !detail::check_nul(r, where, "stream_uuid", stream_uuid))
             return r;
         char *out = nullptr;
-        PlivoCode code = plivo_get_stream(handle_, call_uuid.c_str(), stream_uuid.c_str(), &out);
-        detail::OwnedString owned(out);
-        return detail::last_result(code, owned ? std::string(owned.get()) : std::string());
+        PlivoCode code = plivo_get_stream(handle_.get(), call_uuid.c_str(), stream_uuid.c_str(), &out);
+        return detail::owned_result(code, out);
     }
 
     /** A call's streams (GET .../Call/{call}/Stream/): on success value() is the JSON
@@ -701,9 +669,8 @@ public:
         if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
             return r;
         char *out = nullptr;
-        PlivoCode code = plivo_list_streams(handle_, call_uuid.c_str(), &out);
-        detail::OwnedString owned(out);
-        return detail::last_result(code, owned ? std::string(owned.get()) : std::string());
+        PlivoCode code = plivo_list_streams(handle_.get(), call_uuid.c_str(), &out);
+        return detail::owned_result(code, out);
     }
 
 #if PLIVO_HPP_EXCEPTIONS
@@ -739,7 +706,7 @@ public:
 
 private:
     /** The empty client (used by the try_create factories). */
-    explicit Client(std::nullptr_t) noexcept : handle_(nullptr) {}
+    explicit Client(std::nullptr_t) noexcept {}
 
     Result init(const char *auth_id, const char *auth_token, const Options *options,
                 const std::string *id_str, const std::string *token_str) {
@@ -754,7 +721,7 @@ private:
             auth_id, auth_token, options ? options->native_handle() : nullptr);
         r = detail::last_result(made ? PLIVO_OK : plivo_last_error_code());
         if (made) {
-            handle_ = made;
+            handle_ = detail::Handle<PlivoClient, plivo_client_free>(made);
         } else if (r.ok()) {
             // Defensive: a NULL client must never look like success.
             r = Result(PLIVO_ERR_INTERNAL, "plivo_client_new: NULL without an error", 0,
@@ -764,14 +731,13 @@ private:
     }
 
     bool usable(Result &r, const char *where) const {
-        if (handle_)
+        if (handle_.get())
             return true;
         r = detail::local_error(where, "the client is empty (moved from)");
         return false;
     }
 
-
-    PlivoClient *handle_;
+    detail::Handle<PlivoClient, plivo_client_free> handle_;
 };
 
 } // namespace plivo

@@ -19,40 +19,42 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../native.sh" # REPO, need, need_cargo
+. "$here/../lib.sh" # REPO, need, need_cargo, new_temp_dir, package_version, pass, fail, report
 cd "$REPO"
 export LC_ALL=C
 
 SYMBOLS_TXT=tests/abi/symbols.txt
 CODES_TXT=tests/abi/codes.txt
 HEADER=include/plivo.h
-TARGET_DIR=${CARGO_TARGET_DIR:-target}
-LIB_DIR=$TARGET_DIR/debug
 
-tmp=$(mktemp -d)
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
+new_temp_dir tmp
 
 need_cargo
 need cc gcc
 need nm binutils
 need readelf binutils
 
-passed=0
-failed=0
 indent() { sed 's/^/        /'; }
-ok() { passed=$((passed + 1)); echo "ok:   $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# none LIST OK_MESSAGE FAIL_MESSAGE: passes when LIST is empty, else fails and shows it.
+none() { if [ -z "$1" ]; then pass "$2"; else fail "$3"; indent <<<"$1"; fi; }
+# same A LABEL_A B LABEL_B OK_MESSAGE FAIL_MESSAGE: passes when files A and B are equal,
+# else fails and shows their diff.
+same() {
+    if diff -u --label "$2" --label "$4" "$1" "$3" >"$tmp/diff"; then pass "$5"; else
+        fail "$6"
+        indent <"$tmp/diff"
+    fi
+}
 # The list files: comments (#) and blank lines ignored, sorted.
 list() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$1" | sort; }
 
-echo "== building libplivo (debug)"
-cargo build --quiet -p plivo
+build_native
+LIB_DIR=$PLIVO_LIB_DIR
 SO=$LIB_DIR/libplivo.so
 A=$LIB_DIR/libplivo.a
 
 # --- versions -------------------------------------------------------------------------
-cargo_version=$(sed -n '/^\[package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml)
+cargo_version=$(package_version)
 IFS=. read -r major minor patch <<<"${cargo_version%%[-+]*}"
 
 # --- exported symbols of the shared library -------------------------------------------
@@ -60,39 +62,23 @@ nm -D --defined-only "$SO" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | sort -
 list "$SYMBOLS_TXT" >"$tmp/expected"
 
 foreign=$(grep -v '^plivo_' "$tmp/exported" || true)
-if [ -z "$foreign" ]; then
-    ok "every defined dynamic symbol of libplivo.so starts with plivo_ ($(wc -l <"$tmp/exported") symbols)"
-else
-    fail "libplivo.so exports symbols that do not start with plivo_:"
-    indent <<<"$foreign"
-fi
+none "$foreign" "every defined dynamic symbol of libplivo.so starts with plivo_ ($(wc -l <"$tmp/exported") symbols)" \
+    "libplivo.so exports symbols that do not start with plivo_:"
 
 missing=$(comm -23 "$tmp/expected" "$tmp/exported")
 added=$(comm -13 "$tmp/expected" "$tmp/exported" | grep '^plivo_' || true)
-if [ -z "$missing" ]; then
-    ok "libplivo.so exports every symbol of $SYMBOLS_TXT"
-else
-    fail "libplivo.so no longer exports (an ABI break for every program linked against it):"
-    indent <<<"$missing"
-fi
-if [ -z "$added" ]; then
-    ok "libplivo.so exports no symbol missing from $SYMBOLS_TXT"
-else
-    fail "libplivo.so exports new symbols; if they are meant to be public, add it to $SYMBOLS_TXT (sorted):"
-    indent <<<"$added"
-fi
+none "$missing" "libplivo.so exports every symbol of $SYMBOLS_TXT" \
+    "libplivo.so no longer exports (an ABI break for every program linked against it):"
+none "$added" "libplivo.so exports no symbol missing from $SYMBOLS_TXT" \
+    "libplivo.so exports new symbols; if they are meant to be public, add it to $SYMBOLS_TXT (sorted):"
 
 # --- functions declared in the header -------------------------------------------------
 # A declaration line starts with a type (not a comment) and names plivo_xxx( .
 grep -E '^[A-Za-z_].*\bplivo_[a-z0-9_]+\(' "$HEADER" | grep -oE '\bplivo_[a-z0-9_]+\(' |
     tr -d '(' | sort -u >"$tmp/declared"
-if diff -u --label "$SYMBOLS_TXT" --label "$HEADER (declared functions)" \
-    "$tmp/expected" "$tmp/declared" >"$tmp/diff"; then
-    ok "$HEADER declares exactly the functions of $SYMBOLS_TXT"
-else
-    fail "$HEADER and $SYMBOLS_TXT differ (+ declared only in the header, - listed only):"
-    indent <"$tmp/diff"
-fi
+same "$tmp/expected" "$SYMBOLS_TXT" "$tmp/declared" "$HEADER (declared functions)" \
+    "$HEADER declares exactly the functions of $SYMBOLS_TXT" \
+    "$HEADER and $SYMBOLS_TXT differ (+ declared only in the header, - listed only):"
 
 # --- the static library ----------------------------------------------------------------
 # readelf, not nm: the archive's objects carry embedded LLVM bitcode (.llvmbc), and nm
@@ -102,12 +88,8 @@ readelf -sW "$A" 2>/dev/null |
     awk '$4 == "FUNC" && $5 == "GLOBAL" && $7 != "UND" && $8 ~ /^plivo_/ { print $8 }' |
     sort -u >"$tmp/static"
 static_missing=$(comm -23 "$tmp/expected" "$tmp/static")
-if [ -z "$static_missing" ]; then
-    ok "libplivo.a defines every symbol of $SYMBOLS_TXT"
-else
-    fail "libplivo.a does not define:"
-    indent <<<"$static_missing"
-fi
+none "$static_missing" "libplivo.a defines every symbol of $SYMBOLS_TXT" \
+    "libplivo.a does not define:"
 
 # --- result codes in the header -------------------------------------------------------
 sed -n '/^typedef enum PlivoCode {/,/^} PlivoCode;/p' "$HEADER" |
@@ -120,18 +102,10 @@ else
     changed=$(comm -23 "$tmp/codes" "$tmp/header_codes")
     # New: a name the list does not have (a renumbered code is reported above).
     new_codes=$(awk 'NR == FNR { known[$1] = 1; next } !($1 in known)' "$tmp/codes" "$tmp/header_codes")
-    if [ -z "$changed" ]; then
-        ok "$HEADER has every result code of $CODES_TXT with its value"
-    else
-        fail "result codes missing or renumbered in $HEADER (expected, from $CODES_TXT):"
-        indent <<<"$changed"
-    fi
-    if [ -z "$new_codes" ]; then
-        ok "$HEADER has no result code missing from $CODES_TXT"
-    else
-        fail "$HEADER has new result codes; add them to $CODES_TXT (values are forever):"
-        indent <<<"$new_codes"
-    fi
+    none "$changed" "$HEADER has every result code of $CODES_TXT with its value" \
+        "result codes missing or renumbered in $HEADER (expected, from $CODES_TXT):"
+    none "$new_codes" "$HEADER has no result code missing from $CODES_TXT" \
+        "$HEADER has new result codes; add them to $CODES_TXT (values are forever):"
 fi
 
 # --- run time: plivo_version() and plivo_code_name() ----------------------------------
@@ -146,20 +120,16 @@ int main(void) {
     return 0;
 }
 EOF
-ln -s "$REPO/$SO" "$tmp/libplivo.so.$major"
+ln -s "$SO" "$tmp/libplivo.so.$major"
 if cc -std=c99 -Wall -Wextra -Werror -I include "$tmp/abi_probe.c" -L "$LIB_DIR" -lplivo \
     -Wl,-rpath,"$tmp" -o "$tmp/abi_probe" 2>"$tmp/cc.err" &&
     "$tmp/abi_probe" >"$tmp/probe.out" 2>"$tmp/probe.err"; then
-    ok "compiled and ran a C program against libplivo.so (SONAME link in a temporary directory)"
+    pass "compiled and ran a C program against libplivo.so (SONAME link in a temporary directory)"
     runtime_version=$(head -n 1 "$tmp/probe.out")
     tail -n +2 "$tmp/probe.out" | sort >"$tmp/runtime_codes"
-    if diff -u --label "$CODES_TXT" --label "plivo_code_name() at run time" \
-        "$tmp/codes" "$tmp/runtime_codes" >"$tmp/diff"; then
-        ok "plivo_code_name() names exactly the codes of $CODES_TXT"
-    else
-        fail "plivo_code_name() disagrees with $CODES_TXT:"
-        indent <"$tmp/diff"
-    fi
+    same "$tmp/codes" "$CODES_TXT" "$tmp/runtime_codes" "plivo_code_name() at run time" \
+        "plivo_code_name() names exactly the codes of $CODES_TXT" \
+        "plivo_code_name() disagrees with $CODES_TXT:"
 else
     fail "could not compile or run the C probe:"
     sed 's/^/        /' "$tmp/cc.err" "$tmp/probe.err" 2>/dev/null || true
@@ -174,7 +144,7 @@ h_patch=$(macro PLIVO_VERSION_PATCH)
 if [ -n "$cargo_version" ] && [ "$runtime_version" = "$cargo_version" ] &&
     [ "$h_version" = "$cargo_version" ] &&
     [ "$h_major" = "$major" ] && [ "$h_minor" = "$minor" ] && [ "$h_patch" = "$patch" ]; then
-    ok "versions agree: Cargo.toml, plivo_version() and PLIVO_VERSION are $cargo_version (MAJOR $h_major, MINOR $h_minor, PATCH $h_patch)"
+    pass "versions agree: Cargo.toml, plivo_version() and PLIVO_VERSION are $cargo_version (MAJOR $h_major, MINOR $h_minor, PATCH $h_patch)"
 else
     fail "versions disagree: Cargo.toml '$cargo_version', plivo_version() '$runtime_version'," \
         "PLIVO_VERSION '$h_version', PLIVO_VERSION_MAJOR/_MINOR/_PATCH '$h_major'/'$h_minor'/'$h_patch'"
@@ -183,10 +153,9 @@ fi
 # --- SONAME -----------------------------------------------------------------------------
 soname=$(readelf -d "$SO" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
 if [ "$soname" = "libplivo.so.$major" ]; then
-    ok "SONAME is $soname"
+    pass "SONAME is $soname"
 else
     fail "SONAME is '${soname:-none}', expected libplivo.so.$major"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report

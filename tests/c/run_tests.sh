@@ -9,11 +9,11 @@
 # plus the example bindings/c/stop_stream.c (dynamic and static) against the server:
 # the first stop exits 0, the second 2 (PLIVO_ERR_NO_ACTIVE_STREAM).
 # Installs gcc, clang and valgrind from Debian's packages when missing.
-# Prints `N passed, M failed` (steps) and exits non-zero on any failure.
+# Prints `N passed, M failed` (checks) and exits non-zero on any failure.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../native.sh"
+. "$here/../lib.sh"
 
 need_cargo
 need gcc gcc
@@ -23,18 +23,10 @@ need valgrind valgrind
 build_native
 INCLUDE="$REPO/include"
 LIB="$PLIVO_LIB_DIR"
-# What rustc says a staticlib needs on Linux/glibc (`--print native-static-libs`).
-NATIVE_LIBS="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
+NATIVE_LIBS=$(native_static_libs)
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -g -I"$INCLUDE" -I"$here")
 
-work=$(mktemp -d)
-server_pids=()
-cleanup() {
-    local pid
-    for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+new_temp_dir work
 
 export PLIVO_AUTH_ID=MACTEST0000000000001
 export PLIVO_AUTH_TOKEN=c-tests-Secret-Tok-77
@@ -45,22 +37,7 @@ fresh_server() {
     start_server SRV --auth-id "$PLIVO_AUTH_ID" --auth-token "$PLIVO_AUTH_TOKEN" \
         --seed e2e-call:e2e-s1 --seed e2e-env:e2e-s1 --seed e2e-life: \
         --seed demo-call:demo-stream 2>>"$work/server.log"
-    server_pids+=("$SRV_PID")
     export PLIVO_BASE_URL=$SRV_URL
-}
-
-passed=0
-failed=()
-step() { # step NAME COMMAND...
-    local name=$1
-    shift
-    echo "--- $name"
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed+=("$name")
-        echo "--- FAILED: $name"
-    fi
 }
 
 echo "== compiling (gcc ${CFLAGS[*]})"
@@ -91,34 +68,18 @@ VALGRIND=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirec
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=98
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-step "misuse (libplivo.so)" "$work/misuse"
-step "misuse (libplivo.a)" "$work/misuse-static"
-step "misuse (valgrind)" "${VALGRIND[@]}" "$work/misuse"
-step "misuse (ASan+UBSan)" "$work/misuse-asan"
-step "e2e (libplivo.so)" run_e2e "$work/e2e"
-step "e2e (libplivo.a)" run_e2e "$work/e2e-static"
-step "e2e (valgrind)" run_e2e "${VALGRIND[@]}" "$work/e2e"
-step "e2e (ASan+UBSan)" run_e2e "$work/e2e-asan"
+check "misuse (libplivo.so)" "$work/misuse"
+check "misuse (libplivo.a)" "$work/misuse-static"
+check "misuse (valgrind)" "${VALGRIND[@]}" "$work/misuse"
+check "misuse (ASan+UBSan)" "$work/misuse-asan"
+check "e2e (libplivo.so)" run_e2e "$work/e2e"
+check "e2e (libplivo.a)" run_e2e "$work/e2e-static"
+check "e2e (valgrind)" run_e2e "${VALGRIND[@]}" "$work/e2e"
+check "e2e (ASan+UBSan)" run_e2e "$work/e2e-asan"
 
-example_twice() { # example_twice COMMAND...: the README demo, first stop 0, second 2
-    local first second
-    fresh_server
-    set +e
-    "$@" demo-call demo-stream
-    first=$?
-    "$@" demo-call demo-stream
-    second=$?
-    set -e
-    echo "exit codes: $first, $second"
-    [ "$first" -eq 0 ] && [ "$second" -eq 2 ]
-}
-step "bindings/c/stop_stream.c (libplivo.so): exit 0 then 2" example_twice "$work/stop_stream"
-step "bindings/c/stop_stream.c (libplivo.a): exit 0 then 2" example_twice "$work/stop_stream-static"
-step "bindings/c/stop_stream.c (valgrind): exit 0 then 2" example_twice "${VALGRIND[@]}" "$work/stop_stream"
+example_twice() { fresh_server && stop_twice demo-call demo-stream "$@"; }
+check "bindings/c/stop_stream.c (libplivo.so): exit 0 then 2" example_twice "$work/stop_stream"
+check "bindings/c/stop_stream.c (libplivo.a): exit 0 then 2" example_twice "$work/stop_stream-static"
+check "bindings/c/stop_stream.c (valgrind): exit 0 then 2" example_twice "${VALGRIND[@]}" "$work/stop_stream"
 
-echo
-for name in "${failed[@]}"; do
-    echo "failed: $name"
-done
-echo "${passed} passed, ${#failed[@]} failed"
-[ "${#failed[@]}" -eq 0 ]
+report

@@ -17,21 +17,12 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/native.sh
-. "$here/../native.sh" # REPO, build_native, start_server
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh" # REPO, need, build_native, start_server, stop_twice, check_quiet, report
 cd "$REPO"
 export LC_ALL=C
 
-tmp=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+new_temp_dir tmp
 
 need_cargo
 need cc gcc
@@ -41,37 +32,20 @@ need cmake cmake
 need readelf binutils
 need ldd libc-bin
 
-passed=0
-failed=0
-# check NAME COMMAND...: runs COMMAND (output to a log, shown on failure) and counts it.
-check() {
-    local name=$1 log
-    shift
-    log=$(mktemp "$tmp/log.XXXXXX")
-    if "$@" >"$log" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok:   $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-        sed 's/^/        /' "$log"
-    fi
-}
-# Setup steps that later checks depend on: a failure stops the test.
+# step NAME COMMAND...: a setup step that later checks depend on (not counted): a
+# failure stops the test.
 step() {
-    local name=$1 log
+    local name=$1
     shift
-    log=$(mktemp "$tmp/log.XXXXXX")
     echo "== $name"
-    if ! "$@" >"$log" 2>&1; then
-        sed 's/^/        /' "$log"
-        echo "install test: setup step failed: $name" >&2
-        echo "$passed passed, $((failed + 1)) failed"
-        exit 1
-    fi
+    "$@" >"$tmp/step.log" 2>&1 && return 0
+    sed 's/^/        /' "$tmp/step.log"
+    fail "setup step: $name"
+    report
+    exit 1
 }
 
-VERSION=$(make -s --no-print-directory print-version)
+VERSION=$(package_version)
 MAJOR=${VERSION%%.*}
 PREFIX=$tmp/prefix
 LIB=$PREFIX/lib
@@ -105,7 +79,7 @@ layout() { # layout ROOT PREFIX_IN_FILES
     nm -D --defined-only "$lib/libplivo.so.$VERSION" | awk '{ print $3 }' | sort >"$tmp/exported"
     diff "$tmp/exported" tests/abi/symbols.txt || { echo "installed libplivo.so: exports differ from tests/abi/symbols.txt"; return 1; }
 }
-check "layout of $PREFIX: libplivo.so.$VERSION (755), symlinks .so.$MAJOR and .so, .a, plivo.h, plivo.pc, CMake package (644)" \
+check_quiet "layout of $PREFIX: libplivo.so.$VERSION (755), symlinks .so.$MAJOR and .so, .a, plivo.h, plivo.pc, CMake package (644)" \
     layout "$PREFIX" "$PREFIX"
 
 # --- DESTDIR staging with PREFIX=/usr, then uninstall ------------------------------------
@@ -118,7 +92,7 @@ staged() {
         echo "installed files mention the DESTDIR"; return 1
     fi
 }
-check "make install DESTDIR=... PREFIX=/usr stages the same layout under DESTDIR/usr; no file mentions DESTDIR" staged
+check_quiet "make install DESTDIR=... PREFIX=/usr stages the same layout under DESTDIR/usr; no file mentions DESTDIR" staged
 unstage() {
     # Someone else's files in the same directories must survive.
     touch "$DEST/usr/lib/libother.so.1" "$DEST/usr/include/other.h" "$DEST/usr/lib/pkgconfig/other.pc"
@@ -129,12 +103,12 @@ unstage() {
         { echo "after uninstall, expected only the 3 foreign files, found:"; echo "$left"; return 1; }
     [ ! -e "$DEST/usr/lib/cmake/plivo" ] || { echo "lib/cmake/plivo was not removed"; return 1; }
 }
-check "make uninstall DESTDIR=... PREFIX=/usr removes every installed file and nothing else" unstage
+check_quiet "make uninstall DESTDIR=... PREFIX=/usr removes every installed file and nothing else" unstage
 
 # --- pkg-config ---------------------------------------------------------------------------
 export PKG_CONFIG_PATH=$LIB/pkgconfig
 unset PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR LD_LIBRARY_PATH || true
-NATIVE_LIBS=$(cat target/release/plivo-native-static-libs.txt)
+NATIVE_LIBS=$(native_static_libs)
 trim() { local v; v=$("$@") || return 1; v=${v%"${v##*[![:space:]]}"}; printf '%s' "$v"; }
 pc() {
     [ "$(trim pkg-config --modversion plivo)" = "$VERSION" ] || { echo "modversion: $(pkg-config --modversion plivo)"; return 1; }
@@ -144,7 +118,7 @@ pc() {
     [ "$(trim pkg-config --static --libs plivo)" = "-L$LIB -lplivo $NATIVE_LIBS" ] || { echo "static libs: $(pkg-config --static --libs plivo)"; return 1; }
     pkg-config --atleast-version=0.1 plivo && ! pkg-config --atleast-version=$((MAJOR + 1)).0 plivo
 }
-check "pkg-config: version $VERSION, -I/-L the prefix, Libs.private = native static libs ($NATIVE_LIBS)" pc
+check_quiet "pkg-config: version $VERSION, -I/-L the prefix, Libs.private = native static libs ($NATIVE_LIBS)" pc
 
 SRC=bindings/c/stop_stream.c
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -O2)
@@ -171,7 +145,7 @@ build_pc_dynamic() {
         -Wl,-rpath,"$(pkg-config --variable=libdir plivo)" -o "$BIN/pc_dynamic" &&
         links_installed_so "$BIN/pc_dynamic"
 }
-check "(a) cc \$(pkg-config --cflags --libs plivo): needs libplivo.so.$MAJOR, found in the prefix" build_pc_dynamic
+check_quiet "(a) cc \$(pkg-config --cflags --libs plivo): needs libplivo.so.$MAJOR, found in the prefix" build_pc_dynamic
 
 # (b) pkg-config --static: libplivo.a linked in (-Wl,-Bstatic -lplivo -Wl,-Bdynamic), the
 # native libraries dynamic as usual - the README's one-liner.
@@ -183,7 +157,7 @@ build_pc_static() {
     cc -static-libgcc "${CFLAGS[@]}" "$SRC" $flags -o "$BIN/pc_static" &&
         links_static "$BIN/pc_static"
 }
-check "(b) cc -static-libgcc \$(pkg-config --static --cflags --libs plivo) with -Bstatic -lplivo: libplivo.a linked in, no libplivo.so needed" build_pc_static
+check_quiet "(b) cc -static-libgcc \$(pkg-config --static --cflags --libs plivo) with -Bstatic -lplivo: libplivo.a linked in, no libplivo.so needed" build_pc_static
 
 # (b') the archive by path, plus the native_static_libs variable of plivo.pc.
 build_pc_archive() {
@@ -192,14 +166,14 @@ build_pc_archive() {
         $(pkg-config --variable=native_static_libs plivo) -o "$BIN/pc_archive" &&
         links_static "$BIN/pc_archive"
 }
-check "(b') cc .../libplivo.a \$(pkg-config --variable=native_static_libs plivo): no libplivo.so needed" build_pc_archive
+check_quiet "(b') cc .../libplivo.a \$(pkg-config --variable=native_static_libs plivo): no libplivo.so needed" build_pc_archive
 
 # (d) plain flags, no pkg-config; the loader finds the library through LD_LIBRARY_PATH.
 build_plain() {
     cc "${CFLAGS[@]}" "$SRC" -I"$PREFIX/include" -L"$LIB" -lplivo -o "$BIN/plain" &&
         LD_LIBRARY_PATH=$LIB links_installed_so "$BIN/plain"
 }
-check "(d) cc -I\$PREFIX/include -L\$PREFIX/lib -lplivo: needs libplivo.so.$MAJOR (LD_LIBRARY_PATH)" build_plain
+check_quiet "(d) cc -I\$PREFIX/include -L\$PREFIX/lib -lplivo: needs libplivo.so.$MAJOR (LD_LIBRARY_PATH)" build_plain
 
 # (c) CMake find_package(plivo 0.1 REQUIRED).
 build_cmake() {
@@ -210,9 +184,9 @@ build_cmake() {
     cmake --build "$tmp/cmake-build" -- VERBOSE=1 || return 1
     cp "$tmp/cmake-build/stop_stream_shared" "$tmp/cmake-build/stop_stream_static" "$BIN/"
 }
-check "(c) CMake: find_package(plivo 0.1 REQUIRED) finds the prefix; builds plivo::plivo and plivo::plivo_static targets" build_cmake
-check "(c) CMake plivo::plivo: needs libplivo.so.$MAJOR, found in the prefix" links_installed_so "$BIN/stop_stream_shared"
-check "(c) CMake plivo::plivo_static: libplivo.a linked in, no libplivo.so needed" links_static "$BIN/stop_stream_static"
+check_quiet "(c) CMake: find_package(plivo 0.1 REQUIRED) finds the prefix; builds plivo::plivo and plivo::plivo_static targets" build_cmake
+check_quiet "(c) CMake plivo::plivo: needs libplivo.so.$MAJOR, found in the prefix" links_installed_so "$BIN/stop_stream_shared"
+check_quiet "(c) CMake plivo::plivo_static: libplivo.a linked in, no libplivo.so needed" links_static "$BIN/stop_stream_static"
 
 # The CMake version rules: same major, at least the version asked for.
 probe() { # probe WANT EXPECTED_FOUND [PREFIX]
@@ -229,13 +203,13 @@ versions() {
         probe "$next_minor" FALSE && probe "$((MAJOR + 1)).0" FALSE &&
         probe "${VERSION%.*}...<$((MAJOR + 1)).0" TRUE && probe "$next_minor...<$((MAJOR + 1)).0" FALSE
 }
-check "CMake version rules: '', $MAJOR, ${VERSION%.*}, $VERSION and a range accept $VERSION; a later minor and $((MAJOR + 1)).0 do not" versions
+check_quiet "CMake version rules: '', $MAJOR, ${VERSION%.*}, $VERSION and a range accept $VERSION; a later minor and $((MAJOR + 1)).0 do not" versions
 relocated() {
     cp -a "$PREFIX" "$tmp/moved" && probe "${VERSION%.*}" TRUE "$tmp/moved" &&
         grep -rq "plivo_DIR:PATH=$tmp/moved/lib/cmake/plivo" "$tmp"/probe.*/CMakeCache.txt &&
         rm -rf "$tmp/moved"
 }
-check "CMake package is relocatable (a copied prefix is found where it is)" relocated
+check_quiet "CMake package is relocatable (a copied prefix is found where it is)" relocated
 
 # --- run every binary against the bundled server --------------------------------------------
 export PLIVO_AUTH_ID=MAINSTALLTEST0000001
@@ -245,38 +219,20 @@ binaries=(pc_dynamic pc_static pc_archive plain stop_stream_shared stop_stream_s
 streams=$(printf 'stream-%s,' "${binaries[@]}")
 start_server SERVER --auth-id "$PLIVO_AUTH_ID" --auth-token "$PLIVO_AUTH_TOKEN" --seed "$CALL:${streams%,}"
 export PLIVO_BASE_URL=$SERVER_URL
-case $PLIVO_BASE_URL in
-    http://127.0.0.1:*) ;;
-    *) echo "install test: the server is not on loopback: $PLIVO_BASE_URL" >&2; exit 1 ;;
-esac
 echo "== bundled server at $PLIVO_BASE_URL, call $CALL with streams ${streams%,}"
 
-stop_twice() { # stop_twice BINARY STREAM
-    local bin=$1 stream=$2 rc run=("$1")
+run_twice() { # run_twice BINARY STREAM
+    local bin=$1 stream=$2 run=("$1")
     # Only the plain -lplivo build has no rpath: it finds the library through
     # LD_LIBRARY_PATH.
     [ "${bin##*/}" != plain ] || run=(env LD_LIBRARY_PATH="$LIB" "$bin")
-    set +e
-    "${run[@]}" "$CALL" "$stream" >"$tmp/out1" 2>"$tmp/err1"
-    rc=$?
-    set -e
-    echo "first stop: exit $rc: $(cat "$tmp/out1" "$tmp/err1")"
-    [ "$rc" -eq 0 ] && grep -q "stopped stream $stream of call $CALL (HTTP 204)" "$tmp/out1" || return 1
-    set +e
-    "${run[@]}" "$CALL" "$stream" >"$tmp/out2" 2>"$tmp/err2"
-    rc=$?
-    set -e
-    echo "second stop: exit $rc: $(cat "$tmp/out2" "$tmp/err2")"
-    [ "$rc" -eq 2 ] && grep -q "PLIVO_ERR_NO_ACTIVE_STREAM" "$tmp/err2" || return 1
+    stop_twice "$CALL" "$stream" "${run[@]}"
 }
 for b in "${binaries[@]}"; do
-    check "run $b: first stop exits 0 (stopped, HTTP 204), second exits 2 (PLIVO_ERR_NO_ACTIVE_STREAM)" \
-        stop_twice "$BIN/$b" "stream-$b"
+    check_quiet "run $b: first stop exits 0 (stopped, HTTP 204), second exits 2 (PLIVO_ERR_NO_ACTIVE_STREAM)" \
+        run_twice "$BIN/$b" "stream-$b"
 done
-
-kill "$SERVER_PID" 2>/dev/null || true
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=
+stop_server SERVER
 
 # --- uninstall the prefix -------------------------------------------------------------------
 uninstall_prefix() {
@@ -285,7 +241,6 @@ uninstall_prefix() {
     left=$(find "$PREFIX" ! -type d)
     [ -z "$left" ] || { echo "left after uninstall:"; echo "$left"; return 1; }
 }
-check "make uninstall PREFIX=$PREFIX leaves no file or symlink" uninstall_prefix
+check_quiet "make uninstall PREFIX=$PREFIX leaves no file or symlink" uninstall_prefix
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report

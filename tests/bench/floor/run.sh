@@ -4,29 +4,28 @@
 # systems interleaved, REPS repetitions of CALLS stops each; medians and ratios to `hand`.
 #
 #   tests/bench/floor/run.sh [REPS] [CALLS]      (default 7 x 20000; about a minute)
+#
+# The runs and the table go to target/bench/floor/<date>/ (runs, table.md).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../../.." && pwd)"
+. "$HERE/../../lib.sh" # REPO, TARGET_DIR, need, build_native, start_server
 REPS="${1:-7}" CALLS="${2:-20000}"
-TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
-command -v taskset >/dev/null || { echo "floor: needs taskset (util-linux)" >&2; exit 1; }
+need taskset util-linux
 
-cargo build --release -q --manifest-path "$REPO/Cargo.toml" -p plivo-server
-cargo build --release -q --manifest-path "$HERE/Cargo.toml" --target-dir "$TARGET/bench-floor"
-FLOOR="$TARGET/bench-floor/release/plivo-bench-floor"
+build_native release
+cargo build --release -q --manifest-path "$HERE/Cargo.toml" --target-dir "$TARGET_DIR/bench-floor"
+FLOOR="$TARGET_DIR/bench-floor/release/plivo-bench-floor"
 
 export PLIVO_AUTH_ID=MADEMOACCOUNT0000001
 PLIVO_AUTH_TOKEN="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 export PLIVO_AUTH_TOKEN
-OUT="$(mktemp -d)"
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$OUT"; }
-trap cleanup EXIT
-taskset -c 0 "$TARGET/release/plivo-server" --request-log-limit 0 \
-    --port-file "$OUT/port" >/dev/null 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do [ -s "$OUT/port" ] && break; sleep 0.05; done
-PORT="$(cat "$OUT/port")"
+OUT="$TARGET_DIR/bench/floor/$(date -u +%F)"
+mkdir -p "$OUT"
+: >"$OUT/runs"
+start_server SERVER --request-log-limit 0 2>/dev/null
+taskset -a -p -c 0 "$SERVER_PID" >/dev/null # the server on CPU 0, with the client
+PORT="${SERVER_URL#http://127.0.0.1:}"
+PORT="${PORT%%/*}"
 
 SYSTEMS=(hand hand-probe proto proto-probe libplivo)
 for rep in $(seq "$REPS"); do
@@ -34,7 +33,7 @@ for rep in $(seq "$REPS"); do
         taskset -c 0 "$FLOOR" "$system" "$PORT" "$CALLS" >>"$OUT/runs"
     done
 done
-python3 - "$OUT/runs" "${SYSTEMS[@]}" <<'PY'
+python3 - "$OUT/runs" "${SYSTEMS[@]}" <<'PY' | tee "$OUT/table.md"
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
@@ -48,3 +47,4 @@ for name in sys.argv[2:]:
     print(f"| {name} | {statistics.median(r):,.0f} ({min(r):,.0f}-{max(r):,.0f}) "
           f"| {statistics.median(r) / base:.2f} |")
 PY
+echo "runs and table in $OUT" >&2

@@ -11,49 +11,11 @@
 The shared library is loaded lazily, on first use: see :func:`load_library`.
 """
 
+from . import _errors, _lib
 from ._client import Client, code_name, version
-from ._errors import (
-    AuthenticationError,
-    BadRequestError,
-    Code,
-    HttpStatusError,
-    InternalError,
-    InvalidArgumentError,
-    InvalidResponseError,
-    NoActiveStreamError,
-    NotFoundError,
-    PlivoError,
-    PlivoTimeoutError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-    error_class_for,
-)
-from ._lib import ENV_LIBRARY, PlivoLibraryNotFound, library_path, load_library
+from ._errors import *  # noqa: F403 (the codes and exceptions: _errors.__all__)
+from ._lib import *  # noqa: F403 (loading the library: _lib.__all__)
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Client",
-    "Code",
-    "code_name",
-    "version",
-    "load_library",
-    "library_path",
-    "ENV_LIBRARY",
-    "PlivoLibraryNotFound",
-    "PlivoError",
-    "InvalidArgumentError",
-    "NoActiveStreamError",
-    "BadRequestError",
-    "AuthenticationError",
-    "NotFoundError",
-    "RateLimitedError",
-    "ServerError",
-    "HttpStatusError",
-    "PlivoTimeoutError",
-    "TransportError",
-    "InvalidResponseError",
-    "InternalError",
-    "error_class_for",
-]
+__all__ = ["Client", "code_name", "version", *_lib.__all__, *_errors.__all__]

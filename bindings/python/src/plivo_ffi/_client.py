@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime
 import json
@@ -10,7 +11,7 @@ import operator
 import os
 import threading
 import weakref
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
 
 from ._errors import Code, InvalidArgumentError, InvalidResponseError, PlivoError, error_class_for
 from ._lib import StrPath, load_library
@@ -141,15 +142,39 @@ def _constructor_error(lib: ctypes.CDLL) -> PlivoError:
     return _last_error(lib, code if code != Code.OK else Code.INTERNAL)
 
 
-def _take_string(lib: ctypes.CDLL, out: ctypes.c_void_p) -> Optional[str]:
-    """Copy an owned ``char *`` and free it with plivo_string_free()."""
-    if not out.value:
-        return None
+def _out_string(lib: ctypes.CDLL, fn: Callable[..., int], *args: Any) -> Optional[str]:
+    """``fn(*args, &out)`` for a function with a ``char **`` out-parameter: raises on a
+    failed code (its last error read first, on this thread), and returns the owned
+    string (None if NULL) copied, after freeing it with plivo_string_free()."""
+    out = ctypes.c_void_p()
     try:
-        return ctypes.string_at(out.value).decode("utf-8", "replace")
+        _check(lib, fn(*args, ctypes.byref(out)))
     finally:
-        lib.plivo_string_free(out.value)
-        out.value = None
+        text = None
+        if out.value:
+            try:
+                text = ctypes.string_at(out.value).decode("utf-8", "replace")
+            finally:
+                lib.plivo_string_free(out.value)
+    return text
+
+
+@contextlib.contextmanager
+def _stream_params(lib: ctypes.CDLL, settings: Any) -> Iterator[Any]:
+    """A PlivoStreamParams with these ``(setter, value)`` settings applied, freed on
+    exit; NULL (None) when there are none."""
+    if not settings:
+        yield None
+        return
+    params = lib.plivo_stream_params_new()
+    if not params:
+        raise _constructor_error(lib)
+    try:
+        for setter, value in settings:
+            _check(lib, setter(params, value))
+        yield params
+    finally:
+        lib.plivo_stream_params_free(params)
 
 
 def _json_object(text: Optional[str], what: str) -> Dict[str, Any]:
@@ -291,18 +316,20 @@ class Client:
     def __repr__(self) -> str:
         return f"<plivo_ffi.Client {'closed' if self._closed else 'open'}>"
 
-    def _enter(self) -> Any:
+    @contextlib.contextmanager
+    def _held(self) -> Iterator[Any]:
+        """The C client, kept from being freed by close() until the block ends."""
         with self._cond:
             if self._closed:
                 raise InvalidArgumentError("the client is closed")
             self._busy += 1
-        return self._ptr
-
-    def _leave(self) -> None:
-        with self._cond:
-            self._busy -= 1
-            if not self._busy:
-                self._cond.notify_all()
+        try:
+            yield self._ptr
+        finally:
+            with self._cond:
+                self._busy -= 1
+                if not self._busy:
+                    self._cond.notify_all()
 
     # --- operations ------------------------------------------------------------------
 
@@ -311,21 +338,15 @@ class Client:
         c_call = _cstr(call_uuid, "call_uuid")
         c_stream = _cstr(stream_uuid, "stream_uuid")
         lib = self._lib
-        ptr = self._enter()
-        try:
+        with self._held() as ptr:
             _check(lib, lib.plivo_stop_stream(ptr, c_call, c_stream))
-        finally:
-            self._leave()
 
     def stop_all_streams(self, call_uuid: Text) -> None:
         """Stop every stream of a call. :class:`NoActiveStreamError` if it had none."""
         c_call = _cstr(call_uuid, "call_uuid")
         lib = self._lib
-        ptr = self._enter()
-        try:
+        with self._held() as ptr:
             _check(lib, lib.plivo_stop_all_streams(ptr, c_call))
-        finally:
-            self._leave()
 
     def start_stream(
         self,
@@ -368,26 +389,8 @@ class Client:
         ]
         settings = [(setter, value) for setter, value in settings if value is not None]
 
-        ptr = self._enter()
-        params = None
-        try:
-            if settings:
-                params = lib.plivo_stream_params_new()
-                if not params:
-                    raise _constructor_error(lib)
-                for setter, value in settings:
-                    _check(lib, setter(params, value))
-            out = ctypes.c_void_p()
-            try:
-                code = lib.plivo_start_stream(ptr, c_call, c_url, params, ctypes.byref(out))
-                if code != Code.OK:
-                    raise _last_error(lib, code)
-            finally:
-                stream_id = _take_string(lib, out)
-        finally:
-            if params is not None:
-                lib.plivo_stream_params_free(params)
-            self._leave()
+        with self._held() as ptr, _stream_params(lib, settings) as params:
+            stream_id = _out_string(lib, lib.plivo_start_stream, ptr, c_call, c_url, params)
         if stream_id is None:  # PLIVO_OK without a stream id would be a library bug
             raise InvalidResponseError("start_stream: the library returned no stream id")
         return stream_id
@@ -397,32 +400,14 @@ class Client:
         c_call = _cstr(call_uuid, "call_uuid")
         c_stream = _cstr(stream_uuid, "stream_uuid")
         lib = self._lib
-        ptr = self._enter()
-        try:
-            out = ctypes.c_void_p()
-            try:
-                code = lib.plivo_get_stream(ptr, c_call, c_stream, ctypes.byref(out))
-                if code != Code.OK:
-                    raise _last_error(lib, code)
-            finally:
-                body = _take_string(lib, out)
-        finally:
-            self._leave()
+        with self._held() as ptr:
+            body = _out_string(lib, lib.plivo_get_stream, ptr, c_call, c_stream)
         return _json_object(body, "get_stream")
 
     def list_streams(self, call_uuid: Text) -> Dict[str, Any]:
         """A call's streams: the API's JSON object (``meta``, ``objects``), as a dict."""
         c_call = _cstr(call_uuid, "call_uuid")
         lib = self._lib
-        ptr = self._enter()
-        try:
-            out = ctypes.c_void_p()
-            try:
-                code = lib.plivo_list_streams(ptr, c_call, ctypes.byref(out))
-                if code != Code.OK:
-                    raise _last_error(lib, code)
-            finally:
-                body = _take_string(lib, out)
-        finally:
-            self._leave()
+        with self._held() as ptr:
+            body = _out_string(lib, lib.plivo_list_streams, ptr, c_call)
         return _json_object(body, "list_streams")

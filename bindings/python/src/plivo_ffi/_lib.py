@@ -11,7 +11,6 @@ import ctypes.util
 import os
 import shutil
 import subprocess
-import sys
 import threading
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -132,15 +131,9 @@ def _declare(lib: ctypes.CDLL) -> None:
 
 # --- discovery ---------------------------------------------------------------------
 
-if sys.platform == "darwin":
-    _FILE_NAMES: Tuple[str, ...] = ("libplivo.dylib", "libplivo.0.dylib")
-    _SYSTEM_NAME = "libplivo.0.dylib"
-elif sys.platform == "win32":
-    _FILE_NAMES = ("plivo.dll", "libplivo.dll")
-    _SYSTEM_NAME = "plivo.dll"
-else:
-    _FILE_NAMES = ("libplivo.so", "libplivo.so.0")
-    _SYSTEM_NAME = "libplivo.so.0"
+# libplivo builds for Linux only (ELF shared library with a SONAME).
+_FILE_NAMES: Tuple[str, ...] = ("libplivo.so", "libplivo.so.0")
+_SYSTEM_NAME = "libplivo.so.0"
 
 _lock = threading.Lock()
 _default: Optional[Tuple[ctypes.CDLL, str]] = None  # (library, where it came from)
