@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{is_ident, split_target, Request};
+use crate::request::{is_ident, split_target, Request};
 use crate::response::{Outcome, Reply};
 use crate::state::State;
 
@@ -18,12 +18,6 @@ fn error(status: u16, msg: &str) -> Outcome {
     Reply::json(status, &json!({ "error": msg })).into()
 }
 
-fn method_not_allowed(allow: &'static str) -> Outcome {
-    Reply::json(405, &json!({ "error": "method not allowed" }))
-        .with_header("allow", allow)
-        .into()
-}
-
 pub fn handle(state: &State, req: &Request) -> Outcome {
     let (path, _) = split_target(req.target);
     match path {
@@ -33,7 +27,7 @@ pub fn handle(state: &State, req: &Request) -> Outcome {
                 state.reset_calls();
                 Reply::empty(204).into()
             }
-            _ => method_not_allowed("POST, DELETE"),
+            _ => Reply::method_not_allowed("POST, DELETE").into(),
         },
         "/__admin/requests/" => match req.method {
             "GET" => Reply::json(200, &json!({ "requests": state.logged_requests() })).into(),
@@ -41,7 +35,7 @@ pub fn handle(state: &State, req: &Request) -> Outcome {
                 state.clear_log();
                 Reply::empty(204).into()
             }
-            _ => method_not_allowed("GET, DELETE"),
+            _ => Reply::method_not_allowed("GET, DELETE").into(),
         },
         "/__admin/stats/" => match req.method {
             "GET" => Reply::json(
@@ -49,9 +43,9 @@ pub fn handle(state: &State, req: &Request) -> Outcome {
                 &json!({ "connections": state.connections(), "requests": state.requests() }),
             )
             .into(),
-            _ => method_not_allowed("GET"),
+            _ => Reply::method_not_allowed("GET").into(),
         },
-        _ => error(404, "not found"),
+        _ => Reply::not_found().into(),
     }
 }
 

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::api::is_ident;
+use crate::faults;
+use crate::request::is_ident;
 
 const DEFAULT_AUTH_ID: &str = "MADEMOACCOUNT0000001";
 const DEFAULT_AUTH_TOKEN: &str = "demo-auth-token";
 
-const AFTER_HELP: &str = "\
+const BEFORE_FAULTS: &str = "\
 OUTPUT
   After binding, prints exactly one line to stdout: the base URL, e.g.
   http://127.0.0.1:41234/v1/ . Everything else goes to stderr. The auth token is
@@ -35,32 +36,23 @@ ADMIN ENDPOINTS (no auth; not counted or logged)
 
 FAULT MODES (call_uuid = fault-<mode>-<anything>; fault calls exist implicitly and a
 request that is not faulted is served as if the call had every stream active)
-  500once 502once 503once 429once   first request for that call_uuid gets the status
-                                    (JSON error \"injected NNN\"), later ones are normal
-  503always  429  429ra              always 503 / 429 / 429 with Retry-After: 1
-  statusNNN                          always status NNN (200-599), JSON \"injected NNN\"
-  stall                              read the request, never answer (600 s or until
-                                     the peer closes)
-  drip                               400 JSON sent one byte every 200 ms
-  redirect                           302, Location: http://127.0.0.2:9/elsewhere/
-  nonjson  nonjson500                400 / 500 text/html body
-  noapiid                            400 JSON without api_id
-  huge  hugechunked                  200 with a 20 MiB body (Content-Length / chunked)
-  badjson200                         200 application/json body `not json`
-  reset                              TCP RST, no byte sent
-  closeheaders closebody badstatus garbage shortbody badchunk
-                                     broken response bytes, then close
-  204body  204chunked                204 carrying a body (Content-Length / chunked);
-                                     the connection stays open and keeps serving
-  Raw modes (reset ... 204chunked) work on any request of any connection, fresh or
+";
+
+const AFTER_FAULTS: &str =
+    "  Raw modes (reset ... 204chunked) work on any request of any connection, fresh or
   reused. Any other mode is answered 400 \"unknown fault mode\".";
+
+/// The text after the options in `--help`; the fault modes come from their table.
+fn after_help() -> String {
+    format!("{BEFORE_FAULTS}{}{AFTER_FAULTS}", faults::help())
+}
 
 #[derive(Parser)]
 #[command(
     name = "plivo-server",
     version,
     about = "Plivo-compatible local HTTP server: the test peer and demo target of libplivo",
-    after_help = AFTER_HELP
+    after_help = after_help()
 )]
 pub struct Cli {
     /// Address to listen on (port 0 = ephemeral).

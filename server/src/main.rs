@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod faults;
 mod raw;
+mod request;
 mod response;
 mod serve;
 mod start_params;

@@ -97,12 +97,13 @@ fn from_object(obj: &Map<String, Value>) -> Result<StreamParams, String> {
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err("bidirectional must be a boolean".to_string()),
     };
-    let audio_track = one_of(obj, "audio_track", &AUDIO_TRACKS, "inbound")?;
+    let default = StreamParams::default();
+    let audio_track = one_of(obj, "audio_track", &AUDIO_TRACKS, &default.audio_track)?;
     if bidirectional && audio_track != "inbound" {
         return Err("audio_track must be inbound when bidirectional is true".to_string());
     }
     let stream_timeout = match field(obj, "stream_timeout") {
-        None => 86_400,
+        None => default.stream_timeout,
         Some(v) => match v.as_u64() {
             Some(n) if n > 0 => n,
             _ => return Err("stream_timeout must be a positive integer (seconds)".to_string()),
@@ -113,8 +114,13 @@ fn from_object(obj: &Map<String, Value>) -> Result<StreamParams, String> {
         Some(u) if url_with_scheme(u, &["http://", "https://"]) => Some(u.to_string()),
         Some(_) => return Err("status_callback_url must be an http:// or https:// URL".to_string()),
     };
-    let status_callback_method = one_of(obj, "status_callback_method", &["GET", "POST"], "POST")?;
-    let content_type = one_of(obj, "content_type", &CONTENT_TYPES, CONTENT_TYPES[0])?;
+    let status_callback_method = one_of(
+        obj,
+        "status_callback_method",
+        &["GET", "POST"],
+        &default.status_callback_method,
+    )?;
+    let content_type = one_of(obj, "content_type", &CONTENT_TYPES, &default.content_type)?;
     let extra_headers = match string_field(obj, "extra_headers")? {
         None | Some("") => None,
         Some(h) => {

@@ -26,7 +26,8 @@ pub struct StreamParams {
 }
 
 impl Default for StreamParams {
-    /// The parameters of a seeded stream.
+    /// The API's defaults (the one place they are written), and the service URL of a
+    /// seeded stream.
     fn default() -> Self {
         StreamParams {
             service_url: "wss://example.invalid/seed".to_string(),
@@ -43,16 +44,16 @@ impl Default for StreamParams {
 
 /// One audio stream of a call.
 #[derive(Clone, Debug)]
-pub struct StreamRec {
+pub struct StoredStream {
     pub id: String,
     pub params: StreamParams,
     pub created_at: SystemTime,
     pub end_time: Option<SystemTime>,
 }
 
-impl StreamRec {
+impl StoredStream {
     pub fn new(id: String, params: StreamParams) -> Self {
-        StreamRec {
+        StoredStream {
             id,
             params,
             created_at: SystemTime::now(),
@@ -112,7 +113,7 @@ impl StreamRec {
     }
 }
 
-/// Serialized form of a stream (see `StreamRec::view`).
+/// Serialized form of a stream (see `StoredStream::view`).
 #[derive(Serialize)]
 pub struct StreamView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -140,26 +141,26 @@ pub struct StreamView<'a> {
 /// A call: its streams in creation order, with an index by id.
 #[derive(Default, Debug)]
 pub struct Call {
-    pub streams: Vec<StreamRec>,
+    pub streams: Vec<StoredStream>,
     index: HashMap<String, usize>,
 }
 
 impl Call {
-    pub fn get(&self, id: &str) -> Option<&StreamRec> {
+    pub fn get(&self, id: &str) -> Option<&StoredStream> {
         self.index.get(id).map(|&i| &self.streams[i])
     }
 
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut StreamRec> {
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut StoredStream> {
         self.index.get(id).map(|&i| &mut self.streams[i])
     }
 
     /// Adds a new active stream, or makes an existing one active again.
     pub fn upsert(&mut self, id: &str, params: StreamParams) {
         match self.index.get(id) {
-            Some(&i) => self.streams[i] = StreamRec::new(id.to_string(), params),
+            Some(&i) => self.streams[i] = StoredStream::new(id.to_string(), params),
             None => {
                 self.index.insert(id.to_string(), self.streams.len());
-                self.streams.push(StreamRec::new(id.to_string(), params));
+                self.streams.push(StoredStream::new(id.to_string(), params));
             }
         }
     }

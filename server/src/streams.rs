@@ -9,15 +9,11 @@ use serde_json::json;
 
 use crate::response::{new_api_id, Reply};
 use crate::start_params;
-use crate::state::{State, StreamParams, StreamRec, StreamView};
+use crate::state::{State, StoredStream, StreamParams, StreamView};
 
 const NO_ACTIVE_STREAM: &str = "No active stream found";
 /// Stream id of the one stream a synthetic (fault) call lists.
 const SYNTHETIC_STREAM: &str = "00000000-0000-4000-8000-000000000001";
-
-fn not_found() -> Reply {
-    Reply::error(404, "not found")
-}
 
 /// `DELETE .../Stream/{stream}/`
 pub fn stop(state: &State, call: &str, stream: &str, synthetic: bool) -> Reply {
@@ -26,7 +22,7 @@ pub fn stop(state: &State, call: &str, stream: &str, synthetic: bool) -> Reply {
     }
     let mut calls = state.calls();
     let Some(s) = calls.get_mut(call).and_then(|c| c.get_mut(stream)) else {
-        return not_found();
+        return Reply::not_found();
     };
     if !s.is_active() {
         return Reply::error(400, NO_ACTIVE_STREAM);
@@ -42,7 +38,7 @@ pub fn stop_all(state: &State, call: &str, synthetic: bool) -> Reply {
     }
     let mut calls = state.calls();
     let Some(c) = calls.get_mut(call) else {
-        return not_found();
+        return Reply::not_found();
     };
     let now = SystemTime::now();
     let mut stopped = 0;
@@ -65,7 +61,7 @@ pub fn start(
     synthetic: bool,
 ) -> Reply {
     if !synthetic && !state.calls().contains_key(call) {
-        return not_found();
+        return Reply::not_found();
     }
     let params = match start_params::parse(content_type, body) {
         Ok(p) => p,
@@ -76,7 +72,7 @@ pub fn start(
         let mut calls = state.calls();
         // The call may have been removed (admin reset) since the check above.
         let Some(c) = calls.get_mut(call) else {
-            return not_found();
+            return Reply::not_found();
         };
         c.upsert(&stream_id, params);
     }
@@ -93,13 +89,13 @@ pub fn start(
 /// `GET .../Stream/{stream}/`
 pub fn get(state: &State, call: &str, stream: &str, synthetic: bool) -> Reply {
     if synthetic {
-        let rec = StreamRec::new(stream.to_string(), StreamParams::default());
+        let rec = StoredStream::new(stream.to_string(), StreamParams::default());
         return Reply::json(200, &rec.view(&state.auth_id, call, Some(new_api_id())));
     }
     let calls = state.calls();
     match calls.get(call).and_then(|c| c.get(stream)) {
         Some(s) => Reply::json(200, &s.view(&state.auth_id, call, Some(new_api_id()))),
-        None => not_found(),
+        None => Reply::not_found(),
     }
 }
 
@@ -153,8 +149,8 @@ pub fn list(state: &State, call: &str, query: &str, synthetic: bool) -> Reply {
     };
     let synthetic_streams;
     let calls;
-    let streams: &[StreamRec] = if synthetic {
-        synthetic_streams = [StreamRec::new(
+    let streams: &[StoredStream] = if synthetic {
+        synthetic_streams = [StoredStream::new(
             SYNTHETIC_STREAM.to_string(),
             StreamParams::default(),
         )];
@@ -163,7 +159,7 @@ pub fn list(state: &State, call: &str, query: &str, synthetic: bool) -> Reply {
         calls = state.calls();
         match calls.get(call) {
             Some(c) => &c.streams,
-            None => return not_found(),
+            None => return Reply::not_found(),
         }
     };
     let count = streams.len();
