@@ -4,7 +4,7 @@ use base64::Engine;
 
 use crate::faults::{self, Decision};
 use crate::request::{is_ident, split_target, Request};
-use crate::response::{Outcome, Reply};
+use crate::response::{Outcome, Payload, Reply};
 use crate::state::{LoggedRequest, State};
 use crate::{admin, streams};
 
@@ -129,6 +129,10 @@ fn v1(state: &State, req: &Request) -> Outcome {
     };
     if auth_id != state.auth_id || !authorized(state, req.authorization) {
         return Reply::error(401, "Authentication credentials invalid.").into();
+    }
+    if let Some(canned) = state.take_canned() {
+        let body = Payload::Full(canned.body.into());
+        return Reply::with_body(canned.status, &canned.content_type, body).into();
     }
     let reply = match route {
         Route::Streams { call, .. } => match req.method {

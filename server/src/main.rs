@@ -12,6 +12,7 @@ mod start_params;
 mod state;
 mod streams;
 mod timefmt;
+mod uuid1;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -117,9 +117,9 @@ impl From<Reply> for Outcome {
     }
 }
 
-/// A fresh `api_id` (uuid v4).
+/// A fresh `api_id`: a version-1 (time-based) UUID, as Plivo's are.
 pub fn new_api_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    crate::uuid1::now()
 }
 
 static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];

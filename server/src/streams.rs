@@ -12,6 +12,8 @@ use crate::start_params;
 use crate::state::{State, StoredStream, StreamParams, StreamView};
 
 const NO_ACTIVE_STREAM: &str = "No active stream found";
+/// The docs say a second start at a URL with an active stream is a 400, not its text.
+const ALREADY_ACTIVE: &str = "an active stream already exists at this service_url";
 /// Stream id of the one stream a synthetic (fault) call lists.
 const SYNTHETIC_STREAM: &str = "00000000-0000-4000-8000-000000000001";
 
@@ -67,13 +69,16 @@ pub fn start(
         Ok(p) => p,
         Err(msg) => return Reply::error(400, &msg),
     };
-    let stream_id = new_api_id();
+    let stream_id = uuid::Uuid::new_v4().to_string(); // Plivo's stream ids are v4
     if !synthetic {
         let mut calls = state.calls();
         // The call may have been removed (admin reset) since the check above.
         let Some(c) = calls.get_mut(call) else {
             return Reply::not_found();
         };
+        if c.has_active_at(&params.service_url) {
+            return Reply::error(400, ALREADY_ACTIVE);
+        }
         c.upsert(&stream_id, params);
     }
     Reply::json(
@@ -99,13 +104,14 @@ pub fn get(state: &State, call: &str, stream: &str, synthetic: bool) -> Reply {
     }
 }
 
+/// The list's `meta`, members in the docs' order.
 #[derive(Serialize)]
 struct Meta {
-    count: usize,
     limit: usize,
-    offset: usize,
     next: Option<String>,
+    offset: usize,
     previous: Option<String>,
+    total_count: usize,
 }
 
 #[derive(Serialize)]
@@ -170,11 +176,11 @@ pub fn list(state: &State, call: &str, query: &str, synthetic: bool) -> Reply {
         )
     };
     let meta = Meta {
-        count,
         limit,
-        offset,
         next: (offset.saturating_add(limit) < count).then(|| page(offset + limit)),
+        offset,
         previous: (offset > 0).then(|| page(offset.saturating_sub(limit))),
+        total_count: count,
     };
     let objects = streams
         .iter()
