@@ -519,7 +519,8 @@ enum PlivoCode plivo_stream_params_set_bidirectional(struct PlivoStreamParams *p
 enum PlivoCode plivo_stream_params_set_audio_track(struct PlivoStreamParams *params, const char *audio_track);
 
 /**
- * Seconds after which the stream ends by itself: 1–86400 (API default 86400).
+ * Seconds after which the stream ends by itself: any positive number (API default
+ * 86400; the API documents no maximum). 0 is `PLIVO_ERR_INVALID_ARGUMENT`.
  */
 enum PlivoCode plivo_stream_params_set_stream_timeout(struct PlivoStreamParams *params, uint32_t seconds);
 
@@ -541,12 +542,20 @@ enum PlivoCode plivo_stream_params_set_status_callback_method(struct PlivoStream
 enum PlivoCode plivo_stream_params_set_content_type(struct PlivoStreamParams *params, const char *content_type);
 
 /**
- * Extra headers for the WebSocket service, as the API takes them: `key=value` pairs
- * joined by commas (`"X-Tenant=acme,X-Call-Kind=ivr"`), at most 512 bytes; keys are
- * `A-Z a-z 0-9 - _`, values contain no `,`, `=` or control characters.
+ * Extra headers for the WebSocket service, as the API documents them: `key=value`
+ * pairs joined by commas (`"tenant=acme,callkind=ivr"`), at most 512 bytes; keys and
+ * values are one or more of `A-Z a-z 0-9` (no `-`, `_` or other characters).
  * The string is copied.
  */
 enum PlivoCode plivo_stream_params_set_extra_headers(struct PlivoStreamParams *params, const char *extra_headers);
+
+/**
+ * Mark the stream as one for a conversational bot (`cx_bot`). Not in Plivo's
+ * documentation; Plivo's own Python and Go SDKs send it (since 2025). Unset, it is not
+ * sent and the API's default applies. Sets the last error (cleared on success); not
+ * thread-safe while `params` is being modified (like every setter).
+ */
+enum PlivoCode plivo_stream_params_set_cx_bot(struct PlivoStreamParams *params, bool cx_bot);
 
 /**
  * Create a completion queue for `client`, running at most `max_in_flight` requests at

@@ -64,7 +64,7 @@ fn start_list_get_stop_and_stop_all() {
     let (code, listed) = list(&client, "call-1");
     assert_eq!(code, PlivoCode::PLIVO_OK);
     let listed = listed.unwrap();
-    assert_eq!(listed["meta"]["count"], 2);
+    assert_eq!(listed["meta"]["total_count"], 2);
     let ids: Vec<&str> = listed["objects"]
         .as_array()
         .unwrap()
@@ -149,6 +149,7 @@ fn start_sends_every_parameter_as_json() {
         PlivoCode::PLIVO_OK
     );
     set(plivo_stream_params_set_audio_track, "inbound");
+    assert_eq!(plivo_stream_params_set_cx_bot(p, true), PlivoCode::PLIVO_OK);
     assert_eq!(
         plivo_stream_params_set_stream_timeout(p, 120),
         PlivoCode::PLIVO_OK
@@ -164,7 +165,7 @@ fn start_sends_every_parameter_as_json() {
     );
     set(
         plivo_stream_params_set_extra_headers,
-        "X-Tenant=acme,X-Kind=ivr",
+        "tenant=acme,kind=ivr",
     );
     let (code, id) = start(&client, "call-p", "wss://media.example.com/s", p);
     plivo_stream_params_free(p);
@@ -182,7 +183,8 @@ fn start_sends_every_parameter_as_json() {
             "status_callback_url": "https://hooks.example.com/stream",
             "status_callback_method": "GET",
             "content_type": "audio/x-mulaw;rate=8000",
-            "extra_headers": "X-Tenant=acme,X-Kind=ivr",
+            "extra_headers": "tenant=acme,kind=ivr",
+            "cx_bot": true,
         })
     );
     let (_, stream) = get(&client, "call-p", &id.unwrap());
@@ -243,6 +245,10 @@ fn parameter_setters_refuse_bad_values() {
         "a=b,,c=d",
         long.as_str(),
         "a=b\nc",
+        "X-Tenant=acme",
+        "a_b=c",
+        "a=b-c",
+        "a=",
     ] {
         assert_eq!(
             try_set(plivo_stream_params_set_extra_headers, v),
@@ -250,8 +256,14 @@ fn parameter_setters_refuse_bad_values() {
             "{v:?}"
         );
     }
-    for s in [0, 86_401, u32::MAX] {
-        assert_eq!(plivo_stream_params_set_stream_timeout(p, s), bad, "{s}");
+    assert_eq!(plivo_stream_params_set_stream_timeout(p, 0), bad);
+    // No maximum: the API documents none.
+    for s in [1, 86_400, 86_401, u32::MAX] {
+        assert_eq!(
+            plivo_stream_params_set_stream_timeout(p, s),
+            PlivoCode::PLIVO_OK,
+            "{s}"
+        );
     }
     for f in [
         plivo_stream_params_set_audio_track
@@ -267,6 +279,7 @@ fn parameter_setters_refuse_bad_values() {
     }
     assert_eq!(plivo_stream_params_set_bidirectional(null_mut(), true), bad);
     assert_eq!(plivo_stream_params_set_stream_timeout(null_mut(), 5), bad);
+    assert_eq!(plivo_stream_params_set_cx_bot(null_mut(), true), bad);
     plivo_stream_params_free(p);
 }
 
@@ -387,7 +400,7 @@ fn the_rust_api_is_typed() {
     assert_eq!(stream.audio_track.as_deref(), Some("both"));
     assert_eq!(stream.status.as_deref(), Some("In-Progress"));
     let list = client.list_streams("call-t").unwrap().value;
-    assert_eq!(list.meta.count, 1);
+    assert_eq!(list.meta.total_count, 1);
     assert_eq!(list.objects[0].stream_id, started.value);
     assert_eq!(
         client.stop_stream("call-t", &started.value).unwrap().status,

@@ -47,6 +47,7 @@ typedef struct {
 	const char *content_type;
 	const char *extra_headers;
 	int set_stream_timeout;        uint32_t stream_timeout;
+	int set_cx_bot;                int cx_bot;
 } gplivo_params;
 
 static char *gplivo_dup(const char *s) {
@@ -148,6 +149,8 @@ static void gplivo_start_stream(const PlivoClient *c, const char *call_uuid,
 			GPLIVO_TRY(r, plivo_stream_params_set_content_type(sp, p->content_type));
 		if (p->extra_headers != NULL)
 			GPLIVO_TRY(r, plivo_stream_params_set_extra_headers(sp, p->extra_headers));
+		if (p->set_cx_bot)
+			GPLIVO_TRY(r, plivo_stream_params_set_cx_bot(sp, p->cx_bot != 0));
 	}
 	gplivo_finish(r, (int)plivo_start_stream(c, call_uuid, service_url, sp, &r->out));
 fail:
@@ -348,8 +351,14 @@ func startStream(p *cClient, callUUID, serviceURL string, sp *StreamParams) (str
 		params.status_callback_method = cs.optional("status_callback_method", sp.StatusCallbackMethod)
 		params.content_type = cs.optional("content_type", sp.ContentType)
 		params.extra_headers = cs.optional("extra_headers", sp.ExtraHeaders)
+		if sp.CxBot != nil {
+			params.set_cx_bot, params.cx_bot = 1, boolInt(*sp.CxBot)
+		}
 		if sp.StreamTimeout < 0 && cs.err == nil {
 			cs.err = &Error{Code: CodeInvalidArgument, Message: "stream_timeout must not be negative"}
+		}
+		if uint64(sp.StreamTimeout) > math.MaxUint32 && sp.StreamTimeout > 0 && cs.err == nil {
+			cs.err = &Error{Code: CodeInvalidArgument, Message: "stream_timeout is more than 4294967295 seconds"}
 		}
 		if sp.StreamTimeout > 0 {
 			params.set_stream_timeout, params.stream_timeout = 1, clampU32(sp.StreamTimeout)

@@ -176,14 +176,18 @@ type StreamParams struct {
 	// ContentType is "audio/x-l16;rate=8000" (API default), "audio/x-l16;rate=16000"
 	// or "audio/x-mulaw;rate=8000".
 	ContentType string
-	// ExtraHeaders are key=value pairs joined by commas ("X-Tenant=acme,X-Kind=ivr").
+	// ExtraHeaders are key=value pairs joined by commas ("tenant=acme,kind=ivr"), at
+	// most 512 bytes, keys and values of A-Z a-z 0-9 only (as Plivo documents).
 	ExtraHeaders string
-	// StreamTimeout is the stream's maximum duration in seconds, 1–86400 (API default
-	// 86400); 0 leaves the default, a negative value is ErrInvalidArgument.
+	// StreamTimeout is the stream's maximum duration in seconds, any positive number up
+	// to 4294967295 (API default 86400; no documented maximum); 0 leaves the default, a
+	// negative or larger value is ErrInvalidArgument.
 	StreamTimeout int
+	// CxBot sets cx_bot (undocumented; sent by Plivo's own SDKs); nil leaves it unsent.
+	CxBot *bool
 }
 
-// Bool returns a pointer to b, for StreamParams.Bidirectional.
+// Bool returns a pointer to b, for StreamParams.Bidirectional and CxBot.
 func Bool(b bool) *bool { return &b }
 
 // StartStream starts streaming a call's audio to a WebSocket service (ws:// or wss://)

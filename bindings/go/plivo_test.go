@@ -263,8 +263,8 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 		{ContentType: "audio/mp3"},
 		{ExtraHeaders: "no equals sign"},
 		{StreamTimeout: -1},
-		{StreamTimeout: 86401},
 		{StreamTimeout: 1 << 40},
+		{ExtraHeaders: "X-Tenant=acme"},
 		{AudioTrack: "in\x00bound"},
 	}
 	for _, p := range bad {
@@ -379,8 +379,9 @@ func TestStartGetListStopAll(t *testing.T) {
 		StatusCallbackURL:    "https://example.invalid/status",
 		StatusCallbackMethod: "GET",
 		ContentType:          "audio/x-mulaw;rate=8000",
-		ExtraHeaders:         "X-Tenant=acme,X-Kind=ivr",
-		StreamTimeout:        120,
+		ExtraHeaders:         "tenant=acme,kind=ivr",
+		StreamTimeout:        86401,
+		CxBot:                plivo.Bool(true),
 	})
 	if err != nil {
 		t.Fatalf("StartStream: %v", err)
@@ -398,7 +399,8 @@ func TestStartGetListStopAll(t *testing.T) {
 		t.Fatalf("start body is not JSON: %v", err)
 	}
 	if body["service_url"] != "wss://example.invalid/ws" || body["audio_track"] != "inbound" ||
-		body["content_type"] != "audio/x-mulaw;rate=8000" || body["extra_headers"] != "X-Tenant=acme,X-Kind=ivr" {
+		body["content_type"] != "audio/x-mulaw;rate=8000" || body["extra_headers"] != "tenant=acme,kind=ivr" ||
+		body["stream_timeout"] != float64(86401) || body["cx_bot"] != true {
 		t.Errorf("start body = %v", body)
 	}
 
@@ -421,7 +423,7 @@ func TestStartGetListStopAll(t *testing.T) {
 	}
 	if s.StreamID != id || s.CallUUID != "CA1" || s.ServiceURL != "wss://example.invalid/ws" ||
 		s.Status != "In-Progress" || !s.Bidirectional || s.AudioTrack != "inbound" ||
-		s.ContentType != "audio/x-mulaw;rate=8000" || s.StreamTimeout != 120 ||
+		s.PlivoAuthID != testAuthID ||
 		s.StatusCallbackURL != "https://example.invalid/status" || s.APIID == "" || s.EndTime != "" {
 		t.Errorf("GetStream = %+v", *s)
 	}
@@ -437,7 +439,7 @@ func TestStartGetListStopAll(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ListStreams: %v", err)
 	}
-	if l.Meta.Count != 4 || len(l.Objects) != 4 || l.APIID == "" {
+	if l.Meta.TotalCount != 4 || l.Meta.Count != 4 || len(l.Objects) != 4 || l.APIID == "" {
 		t.Fatalf("ListStreams: meta %+v, %d objects, api_id %q", l.Meta, len(l.Objects), l.APIID)
 	}
 	seen := map[string]bool{}

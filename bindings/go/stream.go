@@ -16,29 +16,40 @@ import (
 type Stream struct {
 	StreamID            string // "stream_id"
 	CallUUID            string // "call_uuid"
-	Status              string // "status", e.g. "In-Progress", "Stopped"
+	PlivoAuthID         string // "plivo_auth_id"
+	Status              string // "status", e.g. "initiated"
 	ServiceURL          string // "service_url"
 	AudioTrack          string // "audio_track"
 	Bidirectional       bool   // "bidirectional"
-	ContentType         string // "content_type"
-	StreamTimeout       int64  // "stream_timeout", seconds
-	StatusCallbackURL   string // "status_callback_url"
-	CreatedAt           string // "created_at", as sent by the API
-	StartTime           string // "start_time"
+	StatusCallbackURL   string // "status_callback_url"; "" when none was set
+	CreatedAt           string // "created_at", UTC with microseconds, as sent
+	StartTime           string // "start_time", e.g. "2023-06-26 08:14:29+05:30"; empty before the stream runs
 	EndTime             string // "end_time"; empty while the stream is active
 	BillDuration        int64  // "bill_duration", seconds
-	RoundedBillDuration int64  // "rounded_bill_duration", seconds
-	BilledAmount        string // "billed_amount", decimal text
-	ErrorCode           string // "error_code", as text
-	ErrorMessage        string // "error_message"
+	RoundedBillDuration int64  // "rounded_bill_duration", seconds (a number or a numeric string)
+	BilledAmount        string // "billed_amount", decimal text (a string or a number)
 	ResourceURI         string // "resource_uri"
 	APIID               string // "api_id" (GetStream only; list objects have none)
 	Raw                 json.RawMessage
+
+	// Deprecated: Plivo's stream object has no "content_type"; always empty against
+	// the real API (read from Raw if a server sends it).
+	ContentType string
+	// Deprecated: Plivo's stream object has no "stream_timeout"; always 0 against it.
+	StreamTimeout int64
+	// Deprecated: Plivo's stream object has no "error_code"; always empty against it.
+	ErrorCode string
+	// Deprecated: Plivo's stream object has no "error_message"; always empty against it.
+	ErrorMessage string
 }
 
 // ListMeta is the "meta" object of a stream list.
 type ListMeta struct {
-	Count    int64  // "count": total number of streams
+	// TotalCount is the number of streams in all pages: "total_count", else the 2022
+	// beta's "count", else 0.
+	TotalCount int64
+	// Deprecated: the same value as TotalCount (kept for code written against "count").
+	Count    int64
 	Limit    int64  // "limit"
 	Offset   int64  // "offset"
 	Next     string // "next": URI of the next page, empty when none
@@ -104,6 +115,12 @@ func (o object) int(key string) int64 {
 	return 0
 }
 
+// present reports whether key is there with a value other than null.
+func (o object) present(key string) bool {
+	v := bytes.TrimSpace(o[key])
+	return len(v) > 0 && !bytes.Equal(v, []byte("null"))
+}
+
 // bool returns a JSON boolean, or "true"/"false" text; false otherwise.
 func (o object) bool(key string) bool {
 	v := bytes.TrimSpace(o[key])
@@ -119,6 +136,7 @@ func streamFrom(o object, raw []byte) Stream {
 	return Stream{
 		StreamID:            o.str("stream_id"),
 		CallUUID:            o.str("call_uuid"),
+		PlivoAuthID:         o.str("plivo_auth_id"),
 		Status:              o.str("status"),
 		ServiceURL:          o.str("service_url"),
 		AudioTrack:          o.str("audio_track"),
@@ -163,12 +181,17 @@ func parseStreamList(body []byte, status int) (*StreamList, error) {
 		Raw:   append(json.RawMessage(nil), bytes.TrimSpace(body)...),
 	}
 	if m, ok := decodeObject(o["meta"]); ok {
+		total := m.int("total_count")
+		if !m.present("total_count") {
+			total = m.int("count")
+		}
 		l.Meta = ListMeta{
-			Count:    m.int("count"),
-			Limit:    m.int("limit"),
-			Offset:   m.int("offset"),
-			Next:     m.str("next"),
-			Previous: m.str("previous"),
+			TotalCount: total,
+			Count:      total,
+			Limit:      m.int("limit"),
+			Offset:     m.int("offset"),
+			Next:       m.str("next"),
+			Previous:   m.str("previous"),
 		}
 	}
 	if v := bytes.TrimSpace(o["objects"]); len(v) > 0 && !bytes.Equal(v, []byte("null")) {

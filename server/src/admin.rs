@@ -3,9 +3,27 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{is_ident, split_target, Request};
-use crate::response::{Outcome, Reply};
-use crate::state::State;
+use crate::request::{is_ident, split_target, Request};
+use crate::response::{Outcome, Reply, JSON};
+use crate::state::{Canned, State};
+
+/// `POST /__admin/replies/`: an answer for the next API request, body verbatim.
+#[derive(Deserialize)]
+struct NewReply {
+    #[serde(default = "ok")]
+    status: u16,
+    #[serde(default = "json_type")]
+    content_type: String,
+    body: String,
+}
+
+fn ok() -> u16 {
+    200
+}
+
+fn json_type() -> String {
+    JSON.to_string()
+}
 
 #[derive(Deserialize)]
 struct NewCall {
@@ -18,12 +36,6 @@ fn error(status: u16, msg: &str) -> Outcome {
     Reply::json(status, &json!({ "error": msg })).into()
 }
 
-fn method_not_allowed(allow: &'static str) -> Outcome {
-    Reply::json(405, &json!({ "error": "method not allowed" }))
-        .with_header("allow", allow)
-        .into()
-}
-
 pub fn handle(state: &State, req: &Request) -> Outcome {
     let (path, _) = split_target(req.target);
     match path {
@@ -33,7 +45,7 @@ pub fn handle(state: &State, req: &Request) -> Outcome {
                 state.reset_calls();
                 Reply::empty(204).into()
             }
-            _ => method_not_allowed("POST, DELETE"),
+            _ => Reply::method_not_allowed("POST, DELETE").into(),
         },
         "/__admin/requests/" => match req.method {
             "GET" => Reply::json(200, &json!({ "requests": state.logged_requests() })).into(),
@@ -41,7 +53,15 @@ pub fn handle(state: &State, req: &Request) -> Outcome {
                 state.clear_log();
                 Reply::empty(204).into()
             }
-            _ => method_not_allowed("GET, DELETE"),
+            _ => Reply::method_not_allowed("GET, DELETE").into(),
+        },
+        "/__admin/replies/" => match req.method {
+            "POST" => add_reply(state, req.body),
+            "DELETE" => {
+                state.clear_canned();
+                Reply::empty(204).into()
+            }
+            _ => Reply::method_not_allowed("POST, DELETE").into(),
         },
         "/__admin/stats/" => match req.method {
             "GET" => Reply::json(
@@ -49,9 +69,9 @@ pub fn handle(state: &State, req: &Request) -> Outcome {
                 &json!({ "connections": state.connections(), "requests": state.requests() }),
             )
             .into(),
-            _ => method_not_allowed("GET"),
+            _ => Reply::method_not_allowed("GET").into(),
         },
-        _ => error(404, "not found"),
+        _ => Reply::not_found().into(),
     }
 }
 
@@ -72,4 +92,26 @@ fn add_call(state: &State, body: &[u8]) -> Outcome {
         &json!({ "call_uuid": call.call_uuid, "streams": call.streams }),
     )
     .into()
+}
+
+fn add_reply(state: &State, body: &[u8]) -> Outcome {
+    let reply: NewReply = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => return error(400, &format!("invalid body: {e}")),
+    };
+    if !(200..=599).contains(&reply.status) || reply.status == 204 || reply.status == 304 {
+        return error(
+            400,
+            "status must be 200-599 and allow a body (not 204 or 304)",
+        );
+    }
+    if hyper::header::HeaderValue::from_str(&reply.content_type).is_err() {
+        return error(400, "content_type is not a valid header value");
+    }
+    state.push_canned(Canned {
+        status: reply.status,
+        content_type: reply.content_type,
+        body: reply.body,
+    });
+    Reply::empty(201).into()
 }

@@ -3,45 +3,20 @@
 use base64::Engine;
 
 use crate::faults::{self, Decision};
-use crate::response::{Outcome, Reply};
+use crate::request::{is_ident, split_target, Request};
+use crate::response::{Outcome, Payload, Reply};
 use crate::state::{LoggedRequest, State};
 use crate::{admin, streams};
 
-/// A fully read request, as the handlers see it.
-pub struct Request<'a> {
-    /// Number of the connection it arrived on (from 1).
-    pub conn: u64,
-    pub method: &'a str,
-    /// Path with query, as sent.
-    pub target: &'a str,
-    pub authorization: Option<&'a [u8]>,
-    pub user_agent: Option<&'a [u8]>,
-    pub content_type: Option<&'a [u8]>,
-    pub body: &'a [u8],
-}
-
 /// Handles any request to the server.
 pub fn handle(state: &State, req: &Request) -> Outcome {
-    if req.target.starts_with("/v1/") {
+    if is_v1(req.target) {
         v1(state, req)
     } else if req.target.starts_with("/__admin/") {
         admin::handle(state, req)
     } else {
-        Reply::error(404, "not found").into()
+        Reply::not_found().into()
     }
-}
-
-/// Splits a request target into path and query (without the `?`).
-pub fn split_target(target: &str) -> (&str, &str) {
-    target.split_once('?').unwrap_or((target, ""))
-}
-
-/// `[A-Za-z0-9_-]{1,128}`.
-pub fn is_ident(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 128
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The API resources.
@@ -81,7 +56,8 @@ impl<'a> Route<'a> {
     }
 }
 
-fn lossy(v: Option<&[u8]>) -> Option<String> {
+/// A header (or body) as text, invalid UTF-8 replaced.
+fn header_text(v: Option<&[u8]>) -> Option<String> {
     v.map(|b| String::from_utf8_lossy(b).into_owned())
 }
 
@@ -106,22 +82,30 @@ fn authorized(state: &State, header: Option<&[u8]>) -> bool {
     state.credentials_match(&decoded[..colon], &decoded[colon + 1..])
 }
 
-fn method_not_allowed(allow: &'static str) -> Outcome {
-    Reply::error(405, "method not allowed")
-        .with_header("allow", allow)
-        .into()
+/// True for the API's requests (counted and logged), false for admin and others.
+fn is_v1(target: &str) -> bool {
+    target.starts_with("/v1/")
+}
+
+/// The answer to a request whose body was too large to read (`req.body` is empty):
+/// an API request is still counted and logged, without its body.
+pub fn too_large(state: &State, req: &Request) -> Outcome {
+    if is_v1(req.target) {
+        record(state, req);
+    }
+    Reply::error(413, "request body too large").into()
 }
 
 /// Counts a /v1/ request and appends it to the request log.
-pub fn record(state: &State, req: &Request) {
+fn record(state: &State, req: &Request) {
     state.record(LoggedRequest {
         seq: 0,
         conn: req.conn,
         method: req.method.to_string(),
         path: req.target.to_string(),
-        authorization: lossy(req.authorization),
-        user_agent: lossy(req.user_agent),
-        content_type: lossy(req.content_type),
+        authorization: header_text(req.authorization),
+        user_agent: header_text(req.user_agent),
+        content_type: header_text(req.content_type),
         body: String::from_utf8_lossy(req.body).into_owned(),
     });
 }
@@ -130,7 +114,7 @@ fn v1(state: &State, req: &Request) -> Outcome {
     record(state, req);
     let (path, query) = split_target(req.target);
     let Some(route) = Route::parse(path) else {
-        return Reply::error(404, "not found").into();
+        return Reply::not_found().into();
     };
     let (auth_id, call) = match route {
         Route::Streams { auth_id, call } | Route::Stream { auth_id, call, .. } => (auth_id, call),
@@ -146,17 +130,21 @@ fn v1(state: &State, req: &Request) -> Outcome {
     if auth_id != state.auth_id || !authorized(state, req.authorization) {
         return Reply::error(401, "Authentication credentials invalid.").into();
     }
+    if let Some(canned) = state.take_canned() {
+        let body = Payload::Full(canned.body.into());
+        return Reply::with_body(canned.status, &canned.content_type, body).into();
+    }
     let reply = match route {
         Route::Streams { call, .. } => match req.method {
             "GET" => streams::list(state, call, query, synthetic),
             "POST" => streams::start(state, call, req.content_type, req.body, synthetic),
             "DELETE" => streams::stop_all(state, call, synthetic),
-            _ => return method_not_allowed("GET, POST, DELETE"),
+            _ => Reply::method_not_allowed("GET, POST, DELETE"),
         },
         Route::Stream { call, stream, .. } => match req.method {
             "GET" => streams::get(state, call, stream, synthetic),
             "DELETE" => streams::stop(state, call, stream, synthetic),
-            _ => return method_not_allowed("GET, DELETE"),
+            _ => Reply::method_not_allowed("GET, DELETE"),
         },
     };
     reply.into()

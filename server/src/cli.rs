@@ -5,19 +5,21 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::api::is_ident;
+use crate::faults;
+use crate::request::is_ident;
 
 const DEFAULT_AUTH_ID: &str = "MADEMOACCOUNT0000001";
 const DEFAULT_AUTH_TOKEN: &str = "demo-auth-token";
 
-const AFTER_HELP: &str = "\
+const BEFORE_FAULTS: &str = "\
 OUTPUT
   After binding, prints exactly one line to stdout: the base URL, e.g.
   http://127.0.0.1:41234/v1/ . Everything else goes to stderr. The auth token is
   never printed. Exits cleanly on SIGTERM / SIGINT.
 
 API (HTTP Basic auth with the auth id and token; {auth_id} in the path must match)
-  POST   /v1/Account/{auth_id}/Call/{call}/Stream/            start a stream (202)
+  POST   /v1/Account/{auth_id}/Call/{call}/Stream/            start a stream (202; 400
+         if an active stream of that call already uses the service_url)
   GET    /v1/Account/{auth_id}/Call/{call}/Stream/            list (?limit=1..20&offset=N)
   DELETE /v1/Account/{auth_id}/Call/{call}/Stream/            stop all active (204)
   GET    /v1/Account/{auth_id}/Call/{call}/Stream/{stream}/   get one
@@ -31,36 +33,66 @@ ADMIN ENDPOINTS (no auth; not counted or logged)
   GET    /__admin/requests/  {\"requests\":[{seq,conn,method,path,authorization,
                              user_agent,content_type,body}]}: every /v1/ request
   DELETE /__admin/requests/  clear that log (204)
+  POST   /__admin/replies/   {\"status\":200,\"body\":\"...\",\"content_type\":\"application/json\"}
+                             -> 201; the next /v1/ request that passes routing and
+                             authentication (faults first) is answered with exactly
+                             that status, type and body (a queue: one per request;
+                             status and type optional, 200 and application/json)
+  DELETE /__admin/replies/   forget the queued answers (204)
   GET    /__admin/stats/     {\"connections\": accepted so far, \"requests\": /v1/ so far}
 
 FAULT MODES (call_uuid = fault-<mode>-<anything>; fault calls exist implicitly and a
 request that is not faulted is served as if the call had every stream active)
-  500once 502once 503once 429once   first request for that call_uuid gets the status
-                                    (JSON error \"injected NNN\"), later ones are normal
-  503always  429  429ra              always 503 / 429 / 429 with Retry-After: 1
-  statusNNN                          always status NNN (200-599), JSON \"injected NNN\"
-  stall                              read the request, never answer (600 s or until
-                                     the peer closes)
-  drip                               400 JSON sent one byte every 200 ms
-  redirect                           302, Location: http://127.0.0.2:9/elsewhere/
-  nonjson  nonjson500                400 / 500 text/html body
-  noapiid                            400 JSON without api_id
-  huge  hugechunked                  200 with a 20 MiB body (Content-Length / chunked)
-  badjson200                         200 application/json body `not json`
-  reset                              TCP RST, no byte sent
-  closeheaders closebody badstatus garbage shortbody badchunk
-                                     broken response bytes, then close
-  204body  204chunked                204 carrying a body (Content-Length / chunked);
-                                     the connection stays open and keeps serving
-  Raw modes (reset ... 204chunked) work on any request of any connection, fresh or
-  reused. Any other mode is answered 400 \"unknown fault mode\".";
+";
+
+const AFTER_FAULTS: &str =
+    "  Raw modes (reset ... 204chunked) work on any request of any connection, fresh or
+  reused. Any other mode is answered 400 \"unknown fault mode\".
+
+ANSWERS (as Plivo's docs and SDK fixtures show them)
+  Stream object: api_id (get only), audio_track, bidirectional, bill_duration,
+  billed_amount (text), call_uuid, created_at, end_time, plivo_auth_id,
+  resource_uri, rounded_bill_duration, service_url, start_time, status,
+  status_callback_url (\"\" when unset), stream_id; no other member. List:
+  {api_id, meta: {limit, next, offset, previous, total_count}, objects}. Errors:
+  {api_id, error}. api_id is a time-based UUID (version 1), stream_id random (v4).
+
+ASSUMPTIONS (the evidence is silent here; this server's choices)
+  - start_time / end_time are written with offset +00:00 (Plivo writes the
+    account's local offset, e.g. +05:30); created_at is UTC with microseconds and
+    is the moment the start was accepted (Plivo's example shows the end).
+  - start_time is set at once (the stream runs as soon as it is accepted; Plivo's
+    beta fixture shows null before the stream runs); end_time is null while active.
+  - status is \"In-Progress\" while active and \"Stopped\" after (only \"initiated\"
+    is documented).
+  - bill_duration: whole seconds from start to stop (0 while active);
+    rounded_bill_duration: rounded up to whole minutes, at least 60 once stopped;
+    billed_amount: 0.00300 per started minute, five decimals (\"0.00000\" while
+    active).
+  - Start answers 202. A second start at the service_url of an active stream of the
+    same call: 400 \"an active stream already exists at this service_url\" (the
+    docs give no text). Seeded streams all use wss://example.invalid/seed.
+  - Stop-all with nothing active: 400 \"No active stream found\". An unknown call
+    or stream id: 404 \"not found\". A path without its trailing slash: 404.
+  - Start takes only a JSON body (Content-Type application/json; a form body is
+    400); parameters of the wrong JSON type (e.g. \"60\" for stream_timeout) are 400;
+    stream_timeout is any positive integer (no maximum); extra_headers is
+    key=value pairs joined by commas, at most 512 bytes, keys and values of
+    A-Z a-z 0-9 only; cx_bot (undocumented) is an optional boolean.
+  - limit outside 1-20 or an offset that is not a non-negative integer: 400.
+  - Validation texts are this server's own. A 401 carries an api_id.";
+
+/// The text after the options in `--help`; the fault modes come from their table.
+fn after_help() -> String {
+    format!("{BEFORE_FAULTS}{}{AFTER_FAULTS}", faults::help())
+}
 
 #[derive(Parser)]
 #[command(
     name = "plivo-server",
     version,
     about = "Plivo-compatible local HTTP server: the test peer and demo target of libplivo",
-    after_help = AFTER_HELP
+    after_help = after_help()
 )]
 pub struct Cli {
     /// Address to listen on (port 0 = ephemeral).

@@ -2,22 +2,8 @@
 
 use serde_json::json;
 
-use crate::response::{new_api_id, Outcome, Payload, Reply, HUGE_LEN};
+use crate::response::{new_api_id, Outcome, Payload, RawFault, Reply, HUGE_LEN, JSON};
 use crate::state::State;
-
-/// Faults that send broken bytes and need the raw socket (see `raw.rs`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RawFault {
-    Reset,
-    CloseHeaders,
-    CloseBody,
-    BadStatus,
-    Garbage,
-    ShortBody,
-    BadChunk,
-    Body204,
-    Chunked204,
-}
 
 /// What a fault call's request gets.
 pub enum Decision {
@@ -33,85 +19,221 @@ pub fn mode_of(call_uuid: &str) -> Option<&str> {
     Some(rest.split('-').next().unwrap_or(""))
 }
 
+/// What a fault mode does to a request.
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    /// The first request for the call gets this status, later ones are served normally.
+    Once(u16),
+    /// Every request gets this status (JSON error "injected NNN").
+    Always(u16),
+    /// Every request gets 429 with `Retry-After: 1`.
+    RetryAfter,
+    Stall,
+    Drip,
+    Redirect,
+    Html(u16),
+    NoApiId,
+    Huge {
+        chunked: bool,
+    },
+    BadJson200,
+    Raw(RawFault),
+}
+
+/// One entry of the fault-mode table: the modes it names (or the pattern it stands
+/// for), and the help text (lines joined by `\n`) that `--help` prints beside them.
+struct Group {
+    modes: &'static [(&'static str, Action)],
+    pattern: Option<&'static str>,
+    help: &'static str,
+}
+
+const fn group(modes: &'static [(&'static str, Action)], help: &'static str) -> Group {
+    Group {
+        modes,
+        pattern: None,
+        help,
+    }
+}
+
+/// Every fault mode: `decide` acts on this table and `--help` prints it.
+const GROUPS: &[Group] = &[
+    group(
+        &[
+            ("500once", Action::Once(500)),
+            ("502once", Action::Once(502)),
+            ("503once", Action::Once(503)),
+            ("429once", Action::Once(429)),
+        ],
+        "first request for that call_uuid gets the status\n\
+         (JSON error \"injected NNN\"), later ones are normal",
+    ),
+    group(
+        &[
+            ("503always", Action::Always(503)),
+            ("429", Action::Always(429)),
+            ("429ra", Action::RetryAfter),
+        ],
+        "always 503 / 429 / 429 with Retry-After: 1",
+    ),
+    Group {
+        modes: &[],
+        pattern: Some("statusNNN"),
+        help: "always status NNN (200-599), JSON \"injected NNN\"",
+    },
+    group(
+        &[("stall", Action::Stall)],
+        "read the request, never answer (600 s or until\n the peer closes)",
+    ),
+    group(
+        &[("drip", Action::Drip)],
+        "400 JSON sent one byte every 200 ms",
+    ),
+    group(
+        &[("redirect", Action::Redirect)],
+        "302, Location: http://127.0.0.2:9/elsewhere/",
+    ),
+    group(
+        &[
+            ("nonjson", Action::Html(400)),
+            ("nonjson500", Action::Html(500)),
+        ],
+        "400 / 500 text/html body",
+    ),
+    group(&[("noapiid", Action::NoApiId)], "400 JSON without api_id"),
+    group(
+        &[
+            ("huge", Action::Huge { chunked: false }),
+            ("hugechunked", Action::Huge { chunked: true }),
+        ],
+        "200 with a 20 MiB body (Content-Length / chunked)",
+    ),
+    group(
+        &[("badjson200", Action::BadJson200)],
+        "200 application/json body `not json`",
+    ),
+    group(
+        &[("reset", Action::Raw(RawFault::Reset))],
+        "TCP RST, no byte sent",
+    ),
+    group(
+        &[
+            ("closeheaders", Action::Raw(RawFault::CloseHeaders)),
+            ("closebody", Action::Raw(RawFault::CloseBody)),
+            ("badstatus", Action::Raw(RawFault::BadStatus)),
+            ("garbage", Action::Raw(RawFault::Garbage)),
+            ("shortbody", Action::Raw(RawFault::ShortBody)),
+            ("badchunk", Action::Raw(RawFault::BadChunk)),
+        ],
+        "broken response bytes, then close",
+    ),
+    group(
+        &[
+            ("204body", Action::Raw(RawFault::Body204)),
+            ("204chunked", Action::Raw(RawFault::Chunked204)),
+        ],
+        "204 carrying a body (Content-Length / chunked);\n\
+         the connection stays open and keeps serving",
+    ),
+];
+
+/// Column where the help text of a mode starts.
+const HELP_COLUMN: usize = 36;
+
+/// The fault-mode lines of `--help`, from the table.
+pub fn help() -> String {
+    let mut out = String::new();
+    for g in GROUPS {
+        let label = match g.pattern {
+            Some(p) => p.to_string(),
+            None => g
+                .modes
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let mut line = format!("  {label}");
+        if line.len() + 2 > HELP_COLUMN {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        for (i, text) in g.help.split('\n').enumerate() {
+            if i > 0 || line.is_empty() {
+                line = " ".repeat(HELP_COLUMN);
+            } else {
+                line.push_str(&" ".repeat(HELP_COLUMN - line.len()));
+            }
+            line.push_str(text.trim_start());
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+    }
+    out
+}
+
+fn action_of(mode: &str) -> Option<Action> {
+    GROUPS
+        .iter()
+        .flat_map(|g| g.modes)
+        .find(|(name, _)| *name == mode)
+        .map(|&(_, action)| action)
+}
+
 /// Decides what a request for fault call `call_uuid` (with mode `mode`) gets.
 /// Counts the request for the "once" modes.
 pub fn decide(state: &State, call_uuid: &str, mode: &str) -> Decision {
-    let once = |status: u16| {
-        if state.bump_fault_counter(call_uuid) == 1 {
-            Decision::Inject(injected(status).into())
-        } else {
-            Decision::Normal
-        }
-    };
-    let inject = |o: Outcome| Decision::Inject(o);
-    let raw = |f: RawFault| Decision::Inject(Outcome::Raw(f));
-    match mode {
-        "500once" => once(500),
-        "502once" => once(502),
-        "503once" => once(503),
-        "429once" => once(429),
-        "503always" => inject(injected(503).into()),
-        "429" => inject(injected(429).into()),
-        "429ra" => inject(injected(429).with_header("retry-after", "1").into()),
-        "stall" => inject(Outcome::Stall),
-        "drip" => {
-            let body = json!({ "api_id": new_api_id(), "error": "injected drip" });
-            inject(
-                Reply {
-                    status: 400,
-                    headers: vec![("content-type", "application/json".to_string())],
-                    body: Payload::Drip(serde_json::to_vec(&body).expect("json").into()),
-                }
-                .into(),
-            )
-        }
-        "redirect" => inject(
-            Reply::json(
-                302,
-                &json!({ "api_id": new_api_id(), "message": "moved elsewhere" }),
-            )
-            .with_header("location", "http://127.0.0.2:9/elsewhere/")
-            .into(),
-        ),
-        "nonjson" => inject(html(400).into()),
-        "nonjson500" => inject(html(500).into()),
-        "noapiid" => inject(Reply::json(400, &json!({ "error": "something went wrong" })).into()),
-        "huge" | "hugechunked" => inject(
-            Reply {
-                status: 200,
-                headers: vec![("content-type", "application/json".to_string())],
-                body: Payload::Huge {
-                    len: HUGE_LEN,
-                    chunked: mode == "hugechunked",
-                },
+    let Some(action) = action_of(mode) else {
+        return match status_mode(mode) {
+            Some(status) if status == 204 || status == 304 => {
+                Decision::Inject(Reply::empty(status).into())
             }
-            .into(),
-        ),
-        "badjson200" => inject(
-            Reply {
-                status: 200,
-                headers: vec![("content-type", "application/json".to_string())],
-                body: Payload::Full("not json".into()),
-            }
-            .into(),
-        ),
-        "reset" => raw(RawFault::Reset),
-        "closeheaders" => raw(RawFault::CloseHeaders),
-        "closebody" => raw(RawFault::CloseBody),
-        "badstatus" => raw(RawFault::BadStatus),
-        "garbage" => raw(RawFault::Garbage),
-        "shortbody" => raw(RawFault::ShortBody),
-        "badchunk" => raw(RawFault::BadChunk),
-        "204body" => raw(RawFault::Body204),
-        "204chunked" => raw(RawFault::Chunked204),
-        _ => match status_mode(mode) {
-            Some(status) if status == 204 || status == 304 => inject(Reply::empty(status).into()),
-            Some(status) => inject(injected(status).into()),
-            None => inject(
+            Some(status) => Decision::Inject(injected(status).into()),
+            None => Decision::Inject(
                 Reply::error(400, &format!("unknown fault mode '{mode}' in call_uuid")).into(),
             ),
-        },
-    }
+        };
+    };
+    let reply = match action {
+        Action::Once(status) => {
+            if state.bump_fault_counter(call_uuid) != 1 {
+                return Decision::Normal;
+            }
+            injected(status)
+        }
+        Action::Always(status) => injected(status),
+        Action::RetryAfter => injected(429).with_header("retry-after", "1"),
+        Action::Stall => return Decision::Inject(Outcome::Stall),
+        Action::Raw(fault) => return Decision::Inject(Outcome::Raw(fault)),
+        Action::Drip => {
+            let body = json!({ "api_id": new_api_id(), "error": "injected drip" });
+            let bytes = serde_json::to_vec(&body).expect("json");
+            Reply::with_body(400, JSON, Payload::Drip(bytes.into()))
+        }
+        Action::Redirect => Reply::json(
+            302,
+            &json!({ "api_id": new_api_id(), "message": "moved elsewhere" }),
+        )
+        .with_header("location", "http://127.0.0.2:9/elsewhere/"),
+        Action::Html(status) => Reply::with_body(
+            status,
+            "text/html",
+            Payload::Full("<html><body>Bad Gateway</body></html>".into()),
+        ),
+        Action::NoApiId => Reply::json(400, &json!({ "error": "something went wrong" })),
+        Action::Huge { chunked } => Reply::with_body(
+            200,
+            JSON,
+            Payload::Huge {
+                len: HUGE_LEN,
+                chunked,
+            },
+        ),
+        Action::BadJson200 => Reply::with_body(200, JSON, Payload::Full("not json".into())),
+    };
+    Decision::Inject(reply.into())
 }
 
 /// `statusNNN` with 200 <= NNN <= 599.
@@ -129,14 +251,6 @@ fn injected(status: u16) -> Reply {
     Reply::error(status, &format!("injected {status}"))
 }
 
-fn html(status: u16) -> Reply {
-    Reply {
-        status,
-        headers: vec![("content-type", "text/html".to_string())],
-        body: Payload::Full("<html><body>Bad Gateway</body></html>".into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +263,27 @@ mod tests {
         assert_eq!(status_mode("status418"), Some(418));
         assert_eq!(status_mode("status099"), None);
         assert_eq!(status_mode("status4000"), None);
+    }
+
+    #[test]
+    fn every_mode_is_named_once_and_shown_in_the_help() {
+        let names: Vec<&str> = GROUPS
+            .iter()
+            .flat_map(|g| g.modes)
+            .map(|(n, _)| *n)
+            .collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a mode is listed twice");
+        let help = help();
+        for name in names {
+            assert!(action_of(name).is_some(), "{name}");
+            assert!(
+                help.split_whitespace().any(|w| w == name),
+                "--help lacks {name}"
+            );
+        }
+        assert!(help.contains("statusNNN"));
     }
 }

@@ -5,12 +5,14 @@ mod api;
 mod cli;
 mod faults;
 mod raw;
+mod request;
 mod response;
 mod serve;
 mod start_params;
 mod state;
 mod streams;
 mod timefmt;
+mod uuid1;
 
 use std::io::Write;
 use std::process::ExitCode;

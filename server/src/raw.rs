@@ -2,7 +2,7 @@
 //!
 //! Every connection is served by hyper over a `ConnIo`, a thin wrapper around the
 //! `TcpStream`. When a handler decides on a raw fault it arms the connection's
-//! `RawCtl` and hands hyper a tiny placeholder response (`200`, empty body). hyper
+//! `ArmedFault` and hands hyper a tiny placeholder response (`200`, empty body). hyper
 //! writes that placeholder in a single `poll_write` (vectored writes are off, so head
 //! and body are flattened into one buffer); `ConnIo` swallows exactly that write and
 //! puts the fault's bytes on the wire instead. Then it either reports success (the
@@ -19,8 +19,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::faults::RawFault;
-use crate::response::new_api_id;
+use crate::response::{new_api_id, RawFault};
 use crate::state::lock;
 
 /// The bytes a raw fault sends and whether the connection stays open afterwards.
@@ -80,12 +79,12 @@ pub fn fault_bytes(fault: RawFault) -> Option<(Vec<u8>, bool)> {
 
 /// Per-connection switch from the handler to the socket wrapper.
 #[derive(Default)]
-pub struct RawCtl {
+pub struct ArmedFault {
     armed: AtomicBool,
     fault: Mutex<Option<RawFault>>,
 }
 
-impl RawCtl {
+impl ArmedFault {
     /// Makes the next response write of this connection send `fault` instead.
     pub fn arm(&self, fault: RawFault) {
         *lock(&self.fault) = Some(fault);
@@ -110,12 +109,12 @@ struct PendingRaw {
 /// The socket as hyper sees it (see the module doc).
 pub struct ConnIo {
     tcp: TcpStream,
-    ctl: std::sync::Arc<RawCtl>,
+    ctl: std::sync::Arc<ArmedFault>,
     pending: Option<PendingRaw>,
 }
 
 impl ConnIo {
-    pub fn new(tcp: TcpStream, ctl: std::sync::Arc<RawCtl>) -> Self {
+    pub fn new(tcp: TcpStream, ctl: std::sync::Arc<ArmedFault>) -> Self {
         ConnIo {
             tcp,
             ctl,

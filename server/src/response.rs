@@ -11,12 +11,26 @@ use hyper::body::{Body, Frame, SizeHint};
 use serde::Serialize;
 use tokio::time::Sleep;
 
-use crate::faults::RawFault;
-
+/// The `Content-Type` of JSON answers.
+pub const JSON: &str = "application/json";
 /// Size of the `fault-huge-*` / `fault-hugechunked-*` bodies.
 pub const HUGE_LEN: u64 = 20 * 1024 * 1024;
 /// Delay between bytes of a `fault-drip-*` body.
 pub const DRIP_DELAY: Duration = Duration::from_millis(200);
+
+/// Faults that send broken bytes and need the raw socket (see `raw.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawFault {
+    Reset,
+    CloseHeaders,
+    CloseBody,
+    BadStatus,
+    Garbage,
+    ShortBody,
+    BadChunk,
+    Body204,
+    Chunked204,
+}
 
 /// The result of handling one request.
 pub enum Outcome {
@@ -49,14 +63,19 @@ pub enum Payload {
 }
 
 impl Reply {
+    /// A response with this body and `Content-Type`.
+    pub fn with_body(status: u16, content_type: &str, body: Payload) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type", content_type.to_string())],
+            body,
+        }
+    }
+
     /// A JSON response (`Content-Type: application/json`).
     pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Reply {
         let body = serde_json::to_vec(value).expect("serializable");
-        Reply {
-            status,
-            headers: vec![("content-type", "application/json".to_string())],
-            body: Payload::Full(Bytes::from(body)),
-        }
+        Reply::with_body(status, JSON, Payload::Full(Bytes::from(body)))
     }
 
     /// `{"api_id": "<fresh>", "error": msg}`.
@@ -65,6 +84,16 @@ impl Reply {
             status,
             &serde_json::json!({ "api_id": new_api_id(), "error": msg }),
         )
+    }
+
+    /// `404 {"api_id": ..., "error": "not found"}` (Plivo's pattern).
+    pub fn not_found() -> Reply {
+        Reply::error(404, "not found")
+    }
+
+    /// `405 {"api_id": ..., "error": "method not allowed"}` with an `Allow` header.
+    pub fn method_not_allowed(allow: &'static str) -> Reply {
+        Reply::error(405, "method not allowed").with_header("allow", allow)
     }
 
     /// A response without body (e.g. 204).
@@ -88,15 +117,15 @@ impl From<Reply> for Outcome {
     }
 }
 
-/// A fresh `api_id` (uuid v4).
+/// A fresh `api_id`: a version-1 (time-based) UUID, as Plivo's are.
 pub fn new_api_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    crate::uuid1::now()
 }
 
 static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
 
-/// The hyper body type for every response.
-pub enum ResBody {
+/// The body hyper writes for every response (from a `Payload`).
+pub enum WireBody {
     Full(Option<Bytes>),
     Repeat {
         remaining: u64,
@@ -109,16 +138,16 @@ pub enum ResBody {
     },
 }
 
-impl From<Payload> for ResBody {
-    fn from(p: Payload) -> ResBody {
+impl From<Payload> for WireBody {
+    fn from(p: Payload) -> WireBody {
         match p {
-            Payload::Empty => ResBody::Full(None),
-            Payload::Full(b) => ResBody::Full(Some(b)),
-            Payload::Huge { len, chunked } => ResBody::Repeat {
+            Payload::Empty => WireBody::Full(None),
+            Payload::Full(b) => WireBody::Full(Some(b)),
+            Payload::Huge { len, chunked } => WireBody::Repeat {
                 remaining: len,
                 exact: !chunked,
             },
-            Payload::Drip(data) => ResBody::Drip {
+            Payload::Drip(data) => WireBody::Drip {
                 data,
                 pos: 0,
                 sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
@@ -133,7 +162,7 @@ pub fn filler(len: u64) -> Bytes {
     Bytes::from_static(&FILLER[..n])
 }
 
-impl Body for ResBody {
+impl Body for WireBody {
     type Data = Bytes;
     type Error = Infallible;
 
@@ -142,8 +171,8 @@ impl Body for ResBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         match self.get_mut() {
-            ResBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            ResBody::Repeat { remaining, .. } => {
+            WireBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            WireBody::Repeat { remaining, .. } => {
                 if *remaining == 0 {
                     return Poll::Ready(None);
                 }
@@ -151,7 +180,7 @@ impl Body for ResBody {
                 *remaining -= chunk.len() as u64;
                 Poll::Ready(Some(Ok(Frame::data(chunk))))
             }
-            ResBody::Drip { data, pos, sleep } => {
+            WireBody::Drip { data, pos, sleep } => {
                 if *pos >= data.len() {
                     return Poll::Ready(None);
                 }
@@ -169,23 +198,23 @@ impl Body for ResBody {
 
     fn is_end_stream(&self) -> bool {
         match self {
-            ResBody::Full(b) => b.as_ref().is_none_or(|b| b.is_empty()),
-            ResBody::Repeat { remaining, .. } => *remaining == 0,
-            ResBody::Drip { data, pos, .. } => *pos >= data.len(),
+            WireBody::Full(b) => b.as_ref().is_none_or(|b| b.is_empty()),
+            WireBody::Repeat { remaining, .. } => *remaining == 0,
+            WireBody::Drip { data, pos, .. } => *pos >= data.len(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
-            ResBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
-            ResBody::Repeat { remaining, exact } => {
+            WireBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            WireBody::Repeat { remaining, exact } => {
                 if *exact {
                     SizeHint::with_exact(*remaining)
                 } else {
                     SizeHint::default()
                 }
             }
-            ResBody::Drip { data, pos, .. } => SizeHint::with_exact((data.len() - *pos) as u64),
+            WireBody::Drip { data, pos, .. } => SizeHint::with_exact((data.len() - *pos) as u64),
         }
     }
 }

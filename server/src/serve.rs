@@ -15,8 +15,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::api;
-use crate::raw::{ConnIo, RawCtl};
-use crate::response::{Outcome, Reply, ResBody};
+use crate::raw::{ArmedFault, ConnIo};
+use crate::response::{Outcome, Reply, WireBody};
 use crate::state::State;
 
 /// Largest request body read; larger ones are answered 413.
@@ -27,7 +27,7 @@ const STALL: Duration = Duration::from_secs(600);
 pub async fn serve_connection(state: Arc<State>, tcp: TcpStream, conn: u64) {
     let _ = tcp.set_nodelay(true);
     let verbose = state.verbose;
-    let ctl = Arc::new(RawCtl::default());
+    let ctl = Arc::new(ArmedFault::default());
     let io = TokioIo::new(ConnIo::new(tcp, ctl.clone()));
     let service = service_fn(move |req| handle(state.clone(), ctl.clone(), conn, req));
     let result = http1::Builder::new()
@@ -48,13 +48,13 @@ fn header(req: &hyper::http::request::Parts, name: hyper::header::HeaderName) ->
 
 async fn handle(
     state: Arc<State>,
-    ctl: Arc<RawCtl>,
+    ctl: Arc<ArmedFault>,
     conn: u64,
     req: Request<Incoming>,
-) -> Result<Response<ResBody>, io::Error> {
+) -> Result<Response<WireBody>, io::Error> {
     let (parts, body) = req.into_parts();
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let mut request = api::Request {
+    let mut request = crate::request::Request {
         conn,
         method: parts.method.as_str(),
         target,
@@ -63,55 +63,52 @@ async fn handle(
         content_type: header(&parts, CONTENT_TYPE),
         body: &[],
     };
-    let body: Bytes = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            if target.starts_with("/v1/") {
-                api::record(&state, &request); // logged without its body
-            }
-            log_request(&state, conn, request.method, target, 413);
-            return Ok(to_response(Reply::error(413, "request body too large")));
-        }
+    let body: Option<Bytes> = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => Some(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => None,
         Err(e) => return Err(io::Error::other(e)),
     };
-    request.body = &body;
-    match api::handle(&state, &request) {
+    let outcome = match &body {
+        Some(body) => {
+            request.body = body;
+            api::handle(&state, &request)
+        }
+        None => api::too_large(&state, &request),
+    };
+    match outcome {
         Outcome::Reply(reply) => {
-            log_request(&state, conn, request.method, target, reply.status);
+            trace(&state, conn, request.method, target, reply.status);
             Ok(to_response(reply))
         }
         Outcome::Stall => {
-            if state.verbose {
-                eprintln!(
-                    "plivo-server: conn {conn}: {} {target} -> stall",
-                    request.method
-                );
-            }
+            trace(&state, conn, request.method, target, "stall");
             tokio::time::sleep(STALL).await;
             Err(io::Error::other("stall over"))
         }
         Outcome::Raw(fault) => {
-            if state.verbose {
-                eprintln!(
-                    "plivo-server: conn {conn}: {} {target} -> raw {fault:?}",
-                    request.method
-                );
-            }
+            trace(
+                &state,
+                conn,
+                request.method,
+                target,
+                format!("raw {fault:?}"),
+            );
             ctl.arm(fault);
             // Placeholder that ConnIo swallows and replaces with the fault's bytes.
-            Ok(Response::new(ResBody::Full(None)))
+            Ok(Response::new(WireBody::Full(None)))
         }
     }
 }
 
-fn log_request(state: &State, conn: u64, method: &str, target: &str, status: u16) {
+/// The `--verbose` line of one answered request (stderr; never credentials).
+fn trace(state: &State, conn: u64, method: &str, target: &str, what: impl std::fmt::Display) {
     if state.verbose {
-        eprintln!("plivo-server: conn {conn}: {method} {target} -> {status}");
+        eprintln!("plivo-server: conn {conn}: {method} {target} -> {what}");
     }
 }
 
-fn to_response(reply: Reply) -> Response<ResBody> {
-    let mut response = Response::new(ResBody::from(reply.body));
+fn to_response(reply: Reply) -> Response<WireBody> {
+    let mut response = Response::new(WireBody::from(reply.body));
     *response.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();

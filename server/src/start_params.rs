@@ -63,23 +63,22 @@ fn one_of(
     }
 }
 
+/// As the docs say: `key1=value1,key2=value2`, at most 512 bytes, only `[A-Za-z0-9]`
+/// in keys and values.
 fn check_extra_headers(value: &str) -> Result<(), String> {
     if value.len() > MAX_EXTRA_HEADERS {
         return Err(format!(
             "extra_headers must be at most {MAX_EXTRA_HEADERS} bytes"
         ));
     }
+    let alnum = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
     for pair in value.split(',') {
-        let ok = pair.split_once('=').is_some_and(|(key, val)| {
-            !key.is_empty()
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                && !val.contains('=')
-        });
-        if !ok {
+        if !pair
+            .split_once('=')
+            .is_some_and(|(key, val)| alnum(key) && alnum(val))
+        {
             return Err("extra_headers must be comma-separated key=value pairs \
-                 (keys of A-Z a-z 0-9 _ -, values without ',' or '=')"
+                 (keys and values of A-Z a-z 0-9 only)"
                 .to_string());
         }
     }
@@ -97,12 +96,13 @@ fn from_object(obj: &Map<String, Value>) -> Result<StreamParams, String> {
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err("bidirectional must be a boolean".to_string()),
     };
-    let audio_track = one_of(obj, "audio_track", &AUDIO_TRACKS, "inbound")?;
+    let default = StreamParams::default();
+    let audio_track = one_of(obj, "audio_track", &AUDIO_TRACKS, &default.audio_track)?;
     if bidirectional && audio_track != "inbound" {
         return Err("audio_track must be inbound when bidirectional is true".to_string());
     }
     let stream_timeout = match field(obj, "stream_timeout") {
-        None => 86_400,
+        None => default.stream_timeout,
         Some(v) => match v.as_u64() {
             Some(n) if n > 0 => n,
             _ => return Err("stream_timeout must be a positive integer (seconds)".to_string()),
@@ -113,14 +113,24 @@ fn from_object(obj: &Map<String, Value>) -> Result<StreamParams, String> {
         Some(u) if url_with_scheme(u, &["http://", "https://"]) => Some(u.to_string()),
         Some(_) => return Err("status_callback_url must be an http:// or https:// URL".to_string()),
     };
-    let status_callback_method = one_of(obj, "status_callback_method", &["GET", "POST"], "POST")?;
-    let content_type = one_of(obj, "content_type", &CONTENT_TYPES, CONTENT_TYPES[0])?;
+    let status_callback_method = one_of(
+        obj,
+        "status_callback_method",
+        &["GET", "POST"],
+        &default.status_callback_method,
+    )?;
+    let content_type = one_of(obj, "content_type", &CONTENT_TYPES, &default.content_type)?;
     let extra_headers = match string_field(obj, "extra_headers")? {
         None | Some("") => None,
         Some(h) => {
             check_extra_headers(h)?;
             Some(h.to_string())
         }
+    };
+    let cx_bot = match field(obj, "cx_bot") {
+        None => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return Err("cx_bot must be a boolean".to_string()),
     };
     Ok(StreamParams {
         service_url,
@@ -131,6 +141,7 @@ fn from_object(obj: &Map<String, Value>) -> Result<StreamParams, String> {
         status_callback_method,
         content_type,
         extra_headers,
+        cx_bot,
     })
 }
 
@@ -155,11 +166,12 @@ mod tests {
             JSON,
             br#"{"service_url":"ws://h/","bidirectional":true,"stream_timeout":60,
                 "status_callback_url":"https://cb/","status_callback_method":"GET",
-                "content_type":"audio/x-mulaw;rate=8000","extra_headers":"a=1,b-c=two"}"#,
+                "content_type":"audio/x-mulaw;rate=8000","extra_headers":"a=1,bc=two","cx_bot":true}"#,
         )
         .unwrap();
         assert!(p.bidirectional);
-        assert_eq!(p.extra_headers.as_deref(), Some("a=1,b-c=two"));
+        assert_eq!(p.extra_headers.as_deref(), Some("a=1,bc=two"));
+        assert_eq!(p.cx_bot, Some(true));
     }
 
     #[test]
@@ -196,6 +208,16 @@ mod tests {
         assert!(
             err(r#"{"service_url":"ws://x","extra_headers":"a b=c"}"#).contains("extra_headers")
         );
+        for bad in ["a-b=c", "a_b=c", "a=b-c", "a=", "=b", "a=b,"] {
+            let body = format!(r#"{{"service_url":"ws://x","extra_headers":"{bad}"}}"#);
+            assert!(err(&body).contains("extra_headers"), "{bad}");
+        }
+        assert!(err(r#"{"service_url":"ws://x","cx_bot":"yes"}"#).contains("cx_bot"));
+        assert!(parse(
+            JSON,
+            br#"{"service_url":"ws://x","stream_timeout":4000000000}"#
+        )
+        .is_ok());
         let long = format!(
             r#"{{"service_url":"ws://x","extra_headers":"{}"}}"#,
             "a=b,".repeat(200)

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::timefmt::format_utc;
+use crate::timefmt::{format_seconds, format_utc};
 
 /// Parameters a stream was started with.
 #[derive(Clone, Debug)]
@@ -15,18 +15,23 @@ pub struct StreamParams {
     pub service_url: String,
     pub bidirectional: bool,
     pub audio_track: String,
-    pub stream_timeout: u64,
     pub status_callback_url: Option<String>,
-    pub content_type: String,
     // Validated and kept, but not part of the stream object the API answers.
+    #[allow(dead_code)]
+    pub stream_timeout: u64,
+    #[allow(dead_code)]
+    pub content_type: String,
     #[allow(dead_code)]
     pub status_callback_method: String,
     #[allow(dead_code)]
     pub extra_headers: Option<String>,
+    #[allow(dead_code)]
+    pub cx_bot: Option<bool>,
 }
 
 impl Default for StreamParams {
-    /// The parameters of a seeded stream.
+    /// The API's defaults (the one place they are written), and the service URL of a
+    /// seeded stream.
     fn default() -> Self {
         StreamParams {
             service_url: "wss://example.invalid/seed".to_string(),
@@ -37,22 +42,23 @@ impl Default for StreamParams {
             status_callback_method: "POST".to_string(),
             content_type: "audio/x-l16;rate=8000".to_string(),
             extra_headers: None,
+            cx_bot: None,
         }
     }
 }
 
 /// One audio stream of a call.
 #[derive(Clone, Debug)]
-pub struct StreamRec {
+pub struct StoredStream {
     pub id: String,
     pub params: StreamParams,
     pub created_at: SystemTime,
     pub end_time: Option<SystemTime>,
 }
 
-impl StreamRec {
+impl StoredStream {
     pub fn new(id: String, params: StreamParams) -> Self {
-        StreamRec {
+        StoredStream {
             id,
             params,
             created_at: SystemTime::now(),
@@ -64,10 +70,11 @@ impl StreamRec {
         self.end_time.is_none()
     }
 
-    /// The JSON object the API answers for this stream (`api_id` only when given).
+    /// The JSON object the API answers for this stream (`api_id` only when given):
+    /// exactly the members Plivo's answers and SDK models show.
     pub fn view<'a>(
         &'a self,
-        auth_id: &str,
+        auth_id: &'a str,
         call_uuid: &'a str,
         api_id: Option<String>,
     ) -> StreamView<'a> {
@@ -78,41 +85,51 @@ impl StreamRec {
                 .unwrap_or(0),
             None => 0,
         };
+        // Billed by the started minute once the stream has ended (the docs' example:
+        // 21 s -> 60 s, "0.00300").
         let rounded = if self.end_time.is_some() {
             bill_duration.div_ceil(60).max(1) * 60
         } else {
             0
         };
-        let start = format_utc(self.created_at);
+        let minutes = rounded / 60;
         StreamView {
             api_id,
             audio_track: &self.params.audio_track,
             bidirectional: self.params.bidirectional,
             bill_duration,
-            billed_amount: "0.00000",
+            billed_amount: format!(
+                "{}.{:05}",
+                minutes * PRICE_PER_MINUTE_1E5 / 100_000,
+                minutes * PRICE_PER_MINUTE_1E5 % 100_000
+            ),
             call_uuid,
-            created_at: start.clone(),
-            end_time: self.end_time.map(format_utc),
-            error_code: None,
-            error_message: None,
+            created_at: format_utc(self.created_at),
+            end_time: self.end_time.map(format_seconds),
+            plivo_auth_id: auth_id,
             resource_uri: format!("/v1/Account/{auth_id}/Call/{call_uuid}/Stream/{}/", self.id),
             rounded_bill_duration: rounded,
             service_url: &self.params.service_url,
-            start_time: start,
+            start_time: format_seconds(self.created_at),
             status: if self.is_active() {
-                "In-Progress"
+                STATUS_ACTIVE
             } else {
-                "Stopped"
+                STATUS_STOPPED
             },
-            status_callback_url: self.params.status_callback_url.as_deref(),
+            status_callback_url: self.params.status_callback_url.as_deref().unwrap_or(""),
             stream_id: &self.id,
-            content_type: &self.params.content_type,
-            stream_timeout: self.params.stream_timeout,
         }
     }
 }
 
-/// Serialized form of a stream (see `StreamRec::view`).
+/// `status` of a stream that runs, and of one that has ended (the evidence shows only
+/// `initiated`; see `--help`).
+pub const STATUS_ACTIVE: &str = "In-Progress";
+pub const STATUS_STOPPED: &str = "Stopped";
+/// Price of a started minute, in 1e-5 USD (the docs' example bills 60 s at 0.00300).
+const PRICE_PER_MINUTE_1E5: u64 = 300;
+
+/// Serialized form of a stream (see `StoredStream::view`), members in Plivo's order.
 #[derive(Serialize)]
 pub struct StreamView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,46 +137,50 @@ pub struct StreamView<'a> {
     pub audio_track: &'a str,
     pub bidirectional: bool,
     pub bill_duration: u64,
-    pub billed_amount: &'static str,
+    pub billed_amount: String,
     pub call_uuid: &'a str,
     pub created_at: String,
     pub end_time: Option<String>,
-    pub error_code: Option<u32>,
-    pub error_message: Option<String>,
+    pub plivo_auth_id: &'a str,
     pub resource_uri: String,
     pub rounded_bill_duration: u64,
     pub service_url: &'a str,
     pub start_time: String,
     pub status: &'static str,
-    pub status_callback_url: Option<&'a str>,
+    pub status_callback_url: &'a str,
     pub stream_id: &'a str,
-    pub content_type: &'a str,
-    pub stream_timeout: u64,
 }
 
 /// A call: its streams in creation order, with an index by id.
 #[derive(Default, Debug)]
 pub struct Call {
-    pub streams: Vec<StreamRec>,
+    pub streams: Vec<StoredStream>,
     index: HashMap<String, usize>,
 }
 
 impl Call {
-    pub fn get(&self, id: &str) -> Option<&StreamRec> {
+    pub fn get(&self, id: &str) -> Option<&StoredStream> {
         self.index.get(id).map(|&i| &self.streams[i])
     }
 
-    pub fn get_mut(&mut self, id: &str) -> Option<&mut StreamRec> {
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut StoredStream> {
         self.index.get(id).map(|&i| &mut self.streams[i])
+    }
+
+    /// True when an active stream of this call streams to `service_url`.
+    pub fn has_active_at(&self, service_url: &str) -> bool {
+        self.streams
+            .iter()
+            .any(|s| s.is_active() && s.params.service_url == service_url)
     }
 
     /// Adds a new active stream, or makes an existing one active again.
     pub fn upsert(&mut self, id: &str, params: StreamParams) {
         match self.index.get(id) {
-            Some(&i) => self.streams[i] = StreamRec::new(id.to_string(), params),
+            Some(&i) => self.streams[i] = StoredStream::new(id.to_string(), params),
             None => {
                 self.index.insert(id.to_string(), self.streams.len());
-                self.streams.push(StreamRec::new(id.to_string(), params));
+                self.streams.push(StoredStream::new(id.to_string(), params));
             }
         }
     }
@@ -178,6 +199,14 @@ pub struct LoggedRequest {
     pub body: String,
 }
 
+/// An answer queued through `/__admin/replies/`: sent verbatim to the next API request.
+#[derive(Clone, Debug)]
+pub struct Canned {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
 /// Everything shared between connections.
 pub struct State {
     pub auth_id: String,
@@ -186,6 +215,7 @@ pub struct State {
     log_limit: usize,
     calls: Mutex<HashMap<String, Call>>,
     fault_counters: Mutex<HashMap<String, u64>>,
+    canned: Mutex<VecDeque<Canned>>,
     log: Mutex<VecDeque<LoggedRequest>>,
     connections: AtomicU64,
     requests: AtomicU64,
@@ -205,6 +235,7 @@ impl State {
             log_limit,
             calls: Mutex::new(HashMap::new()),
             fault_counters: Mutex::new(HashMap::new()),
+            canned: Mutex::new(VecDeque::new()),
             log: Mutex::new(VecDeque::new()),
             connections: AtomicU64::new(0),
             requests: AtomicU64::new(0),
@@ -233,6 +264,21 @@ impl State {
     pub fn reset_calls(&self) {
         self.calls().clear();
         lock(&self.fault_counters).clear();
+    }
+
+    /// Queues an answer for the next API request that passes authentication.
+    pub fn push_canned(&self, canned: Canned) {
+        lock(&self.canned).push_back(canned);
+    }
+
+    /// The oldest queued answer, if any (taking it off the queue).
+    pub fn take_canned(&self) -> Option<Canned> {
+        lock(&self.canned).pop_front()
+    }
+
+    /// Forgets every queued answer.
+    pub fn clear_canned(&self) {
+        lock(&self.canned).clear();
     }
 
     /// Counts one more request for a fault call; returns the new count (1 for the first).

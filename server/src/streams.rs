@@ -9,15 +9,13 @@ use serde_json::json;
 
 use crate::response::{new_api_id, Reply};
 use crate::start_params;
-use crate::state::{State, StreamParams, StreamRec, StreamView};
+use crate::state::{State, StoredStream, StreamParams, StreamView};
 
 const NO_ACTIVE_STREAM: &str = "No active stream found";
+/// The docs say a second start at a URL with an active stream is a 400, not its text.
+const ALREADY_ACTIVE: &str = "an active stream already exists at this service_url";
 /// Stream id of the one stream a synthetic (fault) call lists.
 const SYNTHETIC_STREAM: &str = "00000000-0000-4000-8000-000000000001";
-
-fn not_found() -> Reply {
-    Reply::error(404, "not found")
-}
 
 /// `DELETE .../Stream/{stream}/`
 pub fn stop(state: &State, call: &str, stream: &str, synthetic: bool) -> Reply {
@@ -26,7 +24,7 @@ pub fn stop(state: &State, call: &str, stream: &str, synthetic: bool) -> Reply {
     }
     let mut calls = state.calls();
     let Some(s) = calls.get_mut(call).and_then(|c| c.get_mut(stream)) else {
-        return not_found();
+        return Reply::not_found();
     };
     if !s.is_active() {
         return Reply::error(400, NO_ACTIVE_STREAM);
@@ -42,7 +40,7 @@ pub fn stop_all(state: &State, call: &str, synthetic: bool) -> Reply {
     }
     let mut calls = state.calls();
     let Some(c) = calls.get_mut(call) else {
-        return not_found();
+        return Reply::not_found();
     };
     let now = SystemTime::now();
     let mut stopped = 0;
@@ -65,19 +63,22 @@ pub fn start(
     synthetic: bool,
 ) -> Reply {
     if !synthetic && !state.calls().contains_key(call) {
-        return not_found();
+        return Reply::not_found();
     }
     let params = match start_params::parse(content_type, body) {
         Ok(p) => p,
         Err(msg) => return Reply::error(400, &msg),
     };
-    let stream_id = new_api_id();
+    let stream_id = uuid::Uuid::new_v4().to_string(); // Plivo's stream ids are v4
     if !synthetic {
         let mut calls = state.calls();
         // The call may have been removed (admin reset) since the check above.
         let Some(c) = calls.get_mut(call) else {
-            return not_found();
+            return Reply::not_found();
         };
+        if c.has_active_at(&params.service_url) {
+            return Reply::error(400, ALREADY_ACTIVE);
+        }
         c.upsert(&stream_id, params);
     }
     Reply::json(
@@ -93,23 +94,24 @@ pub fn start(
 /// `GET .../Stream/{stream}/`
 pub fn get(state: &State, call: &str, stream: &str, synthetic: bool) -> Reply {
     if synthetic {
-        let rec = StreamRec::new(stream.to_string(), StreamParams::default());
+        let rec = StoredStream::new(stream.to_string(), StreamParams::default());
         return Reply::json(200, &rec.view(&state.auth_id, call, Some(new_api_id())));
     }
     let calls = state.calls();
     match calls.get(call).and_then(|c| c.get(stream)) {
         Some(s) => Reply::json(200, &s.view(&state.auth_id, call, Some(new_api_id()))),
-        None => not_found(),
+        None => Reply::not_found(),
     }
 }
 
+/// The list's `meta`, members in the docs' order.
 #[derive(Serialize)]
 struct Meta {
-    count: usize,
     limit: usize,
-    offset: usize,
     next: Option<String>,
+    offset: usize,
     previous: Option<String>,
+    total_count: usize,
 }
 
 #[derive(Serialize)]
@@ -153,8 +155,8 @@ pub fn list(state: &State, call: &str, query: &str, synthetic: bool) -> Reply {
     };
     let synthetic_streams;
     let calls;
-    let streams: &[StreamRec] = if synthetic {
-        synthetic_streams = [StreamRec::new(
+    let streams: &[StoredStream] = if synthetic {
+        synthetic_streams = [StoredStream::new(
             SYNTHETIC_STREAM.to_string(),
             StreamParams::default(),
         )];
@@ -163,7 +165,7 @@ pub fn list(state: &State, call: &str, query: &str, synthetic: bool) -> Reply {
         calls = state.calls();
         match calls.get(call) {
             Some(c) => &c.streams,
-            None => return not_found(),
+            None => return Reply::not_found(),
         }
     };
     let count = streams.len();
@@ -174,11 +176,11 @@ pub fn list(state: &State, call: &str, query: &str, synthetic: bool) -> Reply {
         )
     };
     let meta = Meta {
-        count,
         limit,
-        offset,
         next: (offset.saturating_add(limit) < count).then(|| page(offset + limit)),
+        offset,
         previous: (offset > 0).then(|| page(offset.saturating_sub(limit))),
+        total_count: count,
     };
     let objects = streams
         .iter()

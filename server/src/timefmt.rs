@@ -1,20 +1,34 @@
-//! Timestamps in the form Plivo uses: `2026-11-24 15:04:05.123456+00:00` (UTC).
+//! Timestamps in the forms Plivo uses: `created_at` in UTC with microseconds
+//! (`2023-06-26 02:44:50.617032+00:00`), `start_time`/`end_time` in whole seconds with
+//! an offset (`2023-06-26 08:14:29+05:30` in the docs; this server writes `+00:00`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Formats `t` as `YYYY-MM-DD HH:MM:SS.ffffff+00:00` in UTC.
-pub fn format_utc(t: SystemTime) -> String {
+/// `YYYY-MM-DD HH:MM:SS` of `t` in UTC, and its microseconds.
+fn civil(t: SystemTime) -> (String, u32) {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs();
-    let micros = d.subsec_micros();
     let (y, m, day) = civil_from_days((secs / 86_400) as i64);
     let sod = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{day:02} {:02}:{:02}:{:02}.{micros:06}+00:00",
+    let text = format!(
+        "{y:04}-{m:02}-{day:02} {:02}:{:02}:{:02}",
         sod / 3600,
         (sod % 3600) / 60,
         sod % 60
-    )
+    );
+    (text, d.subsec_micros())
+}
+
+/// `created_at`'s form: `YYYY-MM-DD HH:MM:SS.ffffff+00:00` in UTC.
+pub fn format_utc(t: SystemTime) -> String {
+    let (text, micros) = civil(t);
+    format!("{text}.{micros:06}+00:00")
+}
+
+/// `start_time`/`end_time`'s form: `YYYY-MM-DD HH:MM:SS+00:00` (whole seconds; the
+/// offset is always `+00:00` here).
+pub fn format_seconds(t: SystemTime) -> String {
+    format!("{}+00:00", civil(t).0)
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
@@ -46,5 +60,6 @@ mod tests {
         // 2026-11-24 15:04:05 UTC = 1795532645
         let t = UNIX_EPOCH + Duration::new(1_795_532_645, 123_456_000);
         assert_eq!(format_utc(t), "2026-11-24 15:04:05.123456+00:00");
+        assert_eq!(format_seconds(t), "2026-11-24 15:04:05+00:00");
     }
 }

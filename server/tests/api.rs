@@ -101,7 +101,7 @@ fn start_get_list_stop_all() {
     let resp = server.api(
         "POST",
         "Call/c1/Stream/",
-        Some(r#"{"service_url":"ws://h/"}"#),
+        Some(r#"{"service_url":"ws://h/","cx_bot":false}"#),
     );
     assert_eq!(resp.status, 202);
     let id2 = resp.json()["stream_id"].as_str().unwrap().to_string();
@@ -114,14 +114,11 @@ fn start_get_list_stop_all() {
     assert_eq!(s["call_uuid"], "c1");
     assert_eq!(s["status"], "In-Progress");
     assert!(s["end_time"].is_null());
-    assert!(s["error_code"].is_null());
-    assert!(s["error_message"].is_null());
     assert_eq!(s["audio_track"], "inbound");
     assert_eq!(s["bidirectional"], true);
     assert_eq!(s["service_url"], "wss://media.example/ws");
     assert_eq!(s["status_callback_url"], "https://cb.example/s");
-    assert_eq!(s["content_type"], "audio/x-mulaw;rate=8000");
-    assert_eq!(s["stream_timeout"], 120);
+    assert_eq!(s["plivo_auth_id"], AUTH_ID);
     assert_eq!(s["bill_duration"], 0);
     assert_eq!(s["billed_amount"], "0.00000");
     assert_eq!(
@@ -136,7 +133,7 @@ fn start_get_list_stop_all() {
     let resp = server.api("GET", "Call/c1/Stream/", None);
     assert_eq!(resp.status, 200);
     let v = resp.assert_api_json();
-    assert_eq!(v["meta"]["count"], 2);
+    assert_eq!(v["meta"]["total_count"], 2);
     let objects = v["objects"].as_array().unwrap();
     assert_eq!(objects[0]["stream_id"], id1.as_str());
     assert_eq!(objects[1]["stream_id"], id2.as_str());
@@ -166,7 +163,7 @@ fn list_paging() {
     admin_add_call(&server, "big", &refs);
 
     let v = server.api("GET", "Call/big/Stream/", None).json();
-    assert_eq!(v["meta"]["count"], 25);
+    assert_eq!(v["meta"]["total_count"], 25);
     assert_eq!(v["meta"]["limit"], 20);
     assert_eq!(v["meta"]["offset"], 0);
     assert_eq!(
@@ -255,6 +252,11 @@ fn start_validation_errors() {
             r#"{"service_url":"wss://x/","extra_headers":"a=b,c"}"#,
             "extra_headers",
         ),
+        (
+            r#"{"service_url":"wss://x/","extra_headers":"X-Tenant=acme"}"#,
+            "extra_headers",
+        ),
+        (r#"{"service_url":"wss://x/","cx_bot":1}"#, "cx_bot"),
     ];
     for (body, needle) in cases {
         let resp = server.api("POST", "Call/c1/Stream/", Some(body));
@@ -279,7 +281,202 @@ fn start_validation_errors() {
     assert_eq!(resp.status, 400);
     // Nothing was started.
     assert_eq!(
-        server.api("GET", "Call/c1/Stream/", None).json()["meta"]["count"],
+        server.api("GET", "Call/c1/Stream/", None).json()["meta"]["total_count"],
         0
     );
+}
+
+fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).expect(&path)
+}
+
+/// A string's form: every digit replaced by `D`.
+fn form(v: &serde_json::Value) -> String {
+    match v.as_str() {
+        Some(s) => s
+            .chars()
+            .map(|c| if c.is_ascii_digit() { 'D' } else { c })
+            .collect(),
+        None => format!("<{}>", kind(v)),
+    }
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// `ours` has exactly the members of `theirs`, each of the same JSON type, and the
+/// timestamps, amounts and ids in the same form.
+fn assert_like(ours: &serde_json::Value, theirs: &serde_json::Value, what: &str) {
+    let ours = ours.as_object().expect("object");
+    let theirs = theirs.as_object().expect("object");
+    let mut a: Vec<&String> = ours.keys().collect();
+    let mut b: Vec<&String> = theirs.keys().collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "{what}: member names");
+    for (name, their) in theirs {
+        let our = &ours[name];
+        if their.is_null() || our.is_null() {
+            continue; // null where a value may be missing (end_time while active)
+        }
+        assert_eq!(kind(our), kind(their), "{what}: type of {name}");
+        if matches!(
+            name.as_str(),
+            "created_at" | "start_time" | "end_time" | "billed_amount"
+        ) {
+            assert_eq!(form(our), form(their), "{what}: form of {name}");
+        }
+        if name == "api_id" || name == "stream_id" {
+            assert_eq!(form(our).len(), 36, "{what}: {name} {our}");
+        }
+    }
+}
+
+#[test]
+fn answers_have_the_members_types_and_forms_of_the_docs_examples() {
+    let server = Server::start(&["--seed", "c1:"]);
+    let started = server.api(
+        "POST",
+        "Call/c1/Stream/",
+        Some(r#"{"service_url":"ws://media.example/ws","audio_track":"both"}"#),
+    );
+    assert_eq!(started.status, 202);
+    let started = started.json();
+    assert_like(&started, &fixture("start.json"), "start");
+    let id = started["stream_id"].as_str().unwrap().to_string();
+    let api_id = started["api_id"].as_str().unwrap();
+    assert_eq!(
+        &api_id[14..15],
+        "1",
+        "api_id {api_id} is not a version-1 UUID"
+    );
+
+    // Active: like the beta fixture (every member an SDK models), "" callback URL.
+    let active = server
+        .api("GET", &format!("Call/c1/Stream/{id}/"), None)
+        .json();
+    assert_like(&active, &fixture("get.beta.json"), "active get");
+    assert_eq!(active["status_callback_url"], "");
+    assert!(active["end_time"].is_null());
+
+    // Stopped: like the docs example, plus the two members every SDK models.
+    assert_eq!(
+        server
+            .api("DELETE", &format!("Call/c1/Stream/{id}/"), None)
+            .status,
+        204
+    );
+    let stopped = server
+        .api("GET", &format!("Call/c1/Stream/{id}/"), None)
+        .json();
+    let mut docs = fixture("get.docs.json");
+    docs["status"] = "Stopped".into();
+    docs["status_callback_url"] = "".into();
+    assert_like(&stopped, &docs, "stopped get");
+    assert_eq!(stopped["rounded_bill_duration"], 60);
+    assert_eq!(stopped["billed_amount"], "0.00300");
+    assert!(stopped["start_time"].as_str().unwrap().ends_with("+00:00"));
+
+    let list = server.api("GET", "Call/c1/Stream/", None).json();
+    let mut docs_list = fixture("list.docs.json");
+    assert_like(&list["meta"], &docs_list["meta"], "list meta");
+    assert_eq!(list["meta"]["limit"], 20);
+    assert_eq!(list["meta"]["offset"], 0);
+    assert_eq!(list["meta"]["total_count"], 1);
+    assert!(list["meta"]["next"].is_null() && list["meta"]["previous"].is_null());
+    let object = docs_list["objects"][0].take();
+    let mut object_docs = object.clone();
+    object_docs["status"] = "Stopped".into();
+    object_docs["status_callback_url"] = "".into();
+    assert_like(&list["objects"][0], &object_docs, "list object");
+    docs_list["objects"] = serde_json::json!([]);
+    let mut list_top = list.clone();
+    list_top["objects"] = serde_json::json!([]);
+    assert_like(&list_top, &docs_list, "list");
+
+    // An error: {api_id, error}, like the documented stop error.
+    let again = server.api("DELETE", &format!("Call/c1/Stream/{id}/"), None);
+    assert_eq!(again.status, 400);
+    assert_like(&again.json(), &fixture("stop_error.json"), "stop error");
+}
+
+#[test]
+fn a_second_start_at_an_active_service_url_is_400() {
+    let server = Server::start(&["--seed", "c1:", "--seed", "c2:"]);
+    let start = |call: &str, url: &str| {
+        server.api(
+            "POST",
+            &format!("Call/{call}/Stream/"),
+            Some(&format!(r#"{{"service_url":"{url}"}}"#)),
+        )
+    };
+    let first = start("c1", "wss://a.example/ws");
+    assert_eq!(first.status, 202);
+    let dup = start("c1", "wss://a.example/ws");
+    assert_eq!(dup.status, 400);
+    assert!(dup.assert_api_json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("active stream already exists"));
+    // Another URL on the same call, the same URL on another call: fine.
+    assert_eq!(start("c1", "wss://b.example/ws").status, 202);
+    assert_eq!(start("c2", "wss://a.example/ws").status, 202);
+    // Once the first stream is stopped, its URL is free again.
+    let id = first.json()["stream_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        server
+            .api("DELETE", &format!("Call/c1/Stream/{id}/"), None)
+            .status,
+        204
+    );
+    assert_eq!(start("c1", "wss://a.example/ws").status, 202);
+    let list = server.api("GET", "Call/c1/Stream/", None).json();
+    assert_eq!(list["meta"]["total_count"], 3);
+}
+
+#[test]
+fn queued_replies_are_sent_verbatim_once() {
+    let server = Server::start(&["--seed", "c1:s1"]);
+    let body = std::fs::read_to_string(format!(
+        "{}/../tests/fixtures/get.strings.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let queue = |status: u16, body: &str| {
+        let req = serde_json::json!({ "status": status, "body": body }).to_string();
+        server.request(
+            "POST",
+            "/__admin/replies/",
+            &[("Content-Type", "application/json")],
+            req.as_bytes(),
+        )
+    };
+    assert_eq!(queue(200, &body).status, 201);
+    assert_eq!(queue(418, "{}").status, 201);
+    assert_eq!(queue(204, "{}").status, 400);
+    // Unauthenticated requests do not take a queued answer.
+    let path = account_path("Call/c1/Stream/s1/");
+    assert_eq!(server.request("GET", &path, &[], b"").status, 401);
+    let resp = server.api("GET", "Call/c1/Stream/s1/", None);
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.header("content-type"), Some("application/json"));
+    assert_eq!(resp.body, body.as_bytes());
+    let resp = server.api("DELETE", "Call/c1/Stream/s1/", None);
+    assert_eq!((resp.status, resp.body.as_slice()), (418, &b"{}"[..]));
+    // The queue is empty: served normally (the stream is still active).
+    assert_eq!(server.api("DELETE", "Call/c1/Stream/s1/", None).status, 204);
+    assert_eq!(queue(200, "{}").status, 201);
+    let cleared = server.request("DELETE", "/__admin/replies/", &[], b"");
+    assert_eq!(cleared.status, 204);
+    let resp = server.api("GET", "Call/c1/Stream/s1/", None);
+    assert_eq!(resp.json()["stream_id"], "s1");
 }

@@ -38,7 +38,7 @@ fn once_modes_fail_first_then_serve_normally() {
         let list = server
             .api("GET", &format!("Call/{call}/Stream/"), None)
             .json();
-        assert_eq!(list["meta"]["count"], 1);
+        assert_eq!(list["meta"]["total_count"], 1);
         let started = server.api(
             "POST",
             &format!("Call/{call}/Stream/"),

@@ -81,8 +81,6 @@ impl ContentType {
     }
 }
 
-/// Largest `stream_timeout` accepted (the API's default: one day).
-pub const MAX_STREAM_TIMEOUT_S: u32 = 86_400;
 /// Largest `extra_headers` string the API accepts.
 pub const MAX_EXTRA_HEADERS_BYTES: usize = 512;
 
@@ -104,6 +102,8 @@ pub struct StreamParams {
     content_type: Option<ContentType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     extra_headers: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cx_bot: Option<bool>,
 }
 
 impl StreamParams {
@@ -120,12 +120,13 @@ impl StreamParams {
         self.audio_track = Some(track);
     }
 
-    /// Seconds after which the stream ends by itself: 1–86400.
+    /// Seconds after which the stream ends by itself: any positive number (the API
+    /// documents no maximum; its default is 86400).
     pub fn set_stream_timeout(&mut self, seconds: u32) -> Result<(), Error> {
-        if seconds == 0 || seconds > MAX_STREAM_TIMEOUT_S {
-            return Err(Error::invalid(format!(
-                "stream_timeout {seconds} is out of range 1-{MAX_STREAM_TIMEOUT_S}"
-            )));
+        if seconds == 0 {
+            return Err(Error::invalid(
+                "stream_timeout 0 is not a positive number of seconds",
+            ));
         }
         self.stream_timeout = Some(seconds);
         Ok(())
@@ -157,8 +158,15 @@ impl StreamParams {
         self.content_type = Some(content_type);
     }
 
-    /// Headers for the WebSocket service as `key=value` pairs joined by commas, at most
-    /// 512 bytes; keys are `A-Z a-z 0-9 - _`, values have no `,` `=` or control bytes.
+    /// Whether the stream goes to a conversational bot (`cx_bot`; sent by Plivo's
+    /// Python and Go SDKs, not documented, so no default is assumed).
+    pub fn set_cx_bot(&mut self, on: bool) {
+        self.cx_bot = Some(on);
+    }
+
+    /// Headers for the WebSocket service as the docs give them: `key=value` pairs
+    /// joined by commas (`key1=value1,key2=value2`), at most 512 bytes, keys and values
+    /// of `A-Z a-z 0-9` only.
     pub fn set_extra_headers(&mut self, headers: &str) -> Result<(), Error> {
         check_extra_headers(headers)?;
         self.extra_headers = Some(headers.to_owned());
@@ -191,19 +199,16 @@ fn check_extra_headers(headers: &str) -> Result<(), Error> {
         let Some((key, value)) = pair.split_once('=') else {
             return refuse(format!("pair {} is not key=value", quoted(pair)));
         };
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        let alnum = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !alnum(key) {
             return refuse(format!(
-                "key {} must be A-Z, a-z, 0-9, '-' or '_'",
+                "key {} must be one or more of A-Z, a-z, 0-9",
                 quoted(key)
             ));
         }
-        if value.contains('=') || value.chars().any(char::is_control) {
+        if !alnum(value) {
             return refuse(format!(
-                "value of {} has '=' or a control character",
+                "value of {} must be one or more of A-Z, a-z, 0-9",
                 quoted(key)
             ));
         }
@@ -218,56 +223,189 @@ struct StartBody<'a> {
     params: &'a StreamParams,
 }
 
-/// What a successful start answered.
+/// What a successful start answered. Read leniently: a member of another type than
+/// expected is absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct StreamStarted {
-    #[serde(default)]
+    /// Only a JSON string counts: the C contract wants "a string `stream_id`".
+    #[serde(default, deserialize_with = "lenient::only_string")]
     pub stream_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub message: Option<String>,
 }
 
 /// One audio stream as the API describes it.
+///
+/// Read leniently, as the API's answers vary (docs, SDK fixtures, API versions): a
+/// member that is missing, `null` or of a type that cannot stand for it is `None`;
+/// a number may come as a numeric string and the reverse (`billed_amount` is text,
+/// given as a string or a number); members not listed here are kept in `other`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Stream {
+    /// `""` when the answer has none.
+    #[serde(deserialize_with = "lenient::string_or_empty")]
     pub stream_id: String,
+    /// Only in a get's answer (list objects have none).
+    #[serde(deserialize_with = "lenient::string")]
+    pub api_id: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
     pub call_uuid: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub plivo_auth_id: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
     pub service_url: Option<String>,
+    /// E.g. `initiated`.
+    #[serde(deserialize_with = "lenient::string")]
     pub status: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
     pub audio_track: Option<String>,
+    #[serde(deserialize_with = "lenient::boolean")]
     pub bidirectional: Option<bool>,
-    pub content_type: Option<String>,
-    pub stream_timeout: Option<u64>,
+    /// `""` when none was set.
+    #[serde(deserialize_with = "lenient::string")]
     pub status_callback_url: Option<String>,
+    /// UTC with microseconds, e.g. `2023-06-26 02:44:50.617032+00:00`.
+    #[serde(deserialize_with = "lenient::string")]
     pub created_at: Option<String>,
+    /// With an offset, e.g. `2023-06-26 08:14:29+05:30`; `None` before the stream runs.
+    #[serde(deserialize_with = "lenient::string")]
     pub start_time: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
     pub end_time: Option<String>,
+    /// Seconds.
+    #[serde(deserialize_with = "lenient::integer")]
     pub bill_duration: Option<i64>,
+    /// Decimal text, e.g. `"0.00300"`.
+    #[serde(deserialize_with = "lenient::string")]
     pub billed_amount: Option<String>,
+    /// Seconds, rounded up to whole minutes.
+    #[serde(deserialize_with = "lenient::integer")]
     pub rounded_bill_duration: Option<i64>,
-    pub error_code: Option<serde_json::Value>,
-    pub error_message: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
     pub resource_uri: Option<String>,
+    /// Every member not listed above, as sent.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Paging information of a stream list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamListMeta {
-    pub count: u64,
+    /// Streams in all pages: `total_count`, or the 2022 beta's `count`, else 0.
+    pub total_count: u64,
     pub limit: u64,
     pub offset: u64,
     pub next: Option<String>,
     pub previous: Option<String>,
 }
 
-/// One page of a call's streams.
+impl<'de> Deserialize<'de> for StreamListMeta {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(default)]
+        #[derive(Default)]
+        struct Wire {
+            #[serde(deserialize_with = "lenient::integer")]
+            total_count: Option<i64>,
+            #[serde(deserialize_with = "lenient::integer")]
+            count: Option<i64>,
+            #[serde(deserialize_with = "lenient::integer")]
+            limit: Option<i64>,
+            #[serde(deserialize_with = "lenient::integer")]
+            offset: Option<i64>,
+            #[serde(deserialize_with = "lenient::string")]
+            next: Option<String>,
+            #[serde(deserialize_with = "lenient::string")]
+            previous: Option<String>,
+        }
+        let w = Option::<Wire>::deserialize(d)?.unwrap_or_default();
+        let count = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok());
+        Ok(StreamListMeta {
+            total_count: count(w.total_count).or(count(w.count)).unwrap_or(0),
+            limit: count(w.limit).unwrap_or(0),
+            offset: count(w.offset).unwrap_or(0),
+            next: w.next,
+            previous: w.previous,
+        })
+    }
+}
+
+/// One page of a call's streams. `meta` and `objects` missing or `null` read as
+/// empty; `objects` that is not an array of objects is not a stream list.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct StreamList {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub api_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::or_default")]
     pub meta: StreamListMeta,
+    #[serde(default, deserialize_with = "lenient::null_as_default")]
     pub objects: Vec<Stream>,
+}
+
+/// Deserializers that read what the API may send for a member and never fail on it.
+mod lenient {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    /// A string, or a number's JSON text; else `None`.
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    }
+
+    /// A string; else `None`.
+    pub fn only_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    pub fn string_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(string(d)?.unwrap_or_default())
+    }
+
+    /// An integer, a number (fraction dropped) or a numeric string; else `None`.
+    pub fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        let from_f64 = |f: f64| (f.is_finite() && f.abs() < 9e18).then_some(f as i64);
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(from_f64)),
+            Value::String(s) => {
+                let s = s.trim();
+                s.parse::<i64>()
+                    .ok()
+                    .or_else(|| s.parse::<f64>().ok().and_then(from_f64))
+            }
+            _ => None,
+        })
+    }
+
+    /// A boolean, or `"true"`/`"false"`; else `None`.
+    pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Bool(b) => Some(b),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+    }
+
+    /// `T`, or its default for `null` or a value `T` cannot read.
+    pub fn or_default<'de, D: Deserializer<'de>, T: Default + serde::de::DeserializeOwned>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        Ok(T::deserialize(Value::deserialize(d)?).unwrap_or_default())
+    }
+
+    /// `T`, or its default for `null`; any other value must be a `T`.
+    pub fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    }
 }
 
 fn invalid_response(what: &str, e: impl std::fmt::Display) -> Error {

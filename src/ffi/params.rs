@@ -69,7 +69,8 @@ pub extern "C" fn plivo_stream_params_set_audio_track(
     })
 }
 
-/// Seconds after which the stream ends by itself: 1–86400 (API default 86400).
+/// Seconds after which the stream ends by itself: any positive number (API default
+/// 86400; the API documents no maximum). 0 is `PLIVO_ERR_INVALID_ARGUMENT`.
 #[no_mangle]
 pub extern "C" fn plivo_stream_params_set_stream_timeout(
     params: *mut PlivoStreamParams,
@@ -121,9 +122,9 @@ pub extern "C" fn plivo_stream_params_set_content_type(
     })
 }
 
-/// Extra headers for the WebSocket service, as the API takes them: `key=value` pairs
-/// joined by commas (`"X-Tenant=acme,X-Call-Kind=ivr"`), at most 512 bytes; keys are
-/// `A-Z a-z 0-9 - _`, values contain no `,`, `=` or control characters.
+/// Extra headers for the WebSocket service, as the API documents them: `key=value`
+/// pairs joined by commas (`"tenant=acme,callkind=ivr"`), at most 512 bytes; keys and
+/// values are one or more of `A-Z a-z 0-9` (no `-`, `_` or other characters).
 /// The string is copied.
 #[no_mangle]
 pub extern "C" fn plivo_stream_params_set_extra_headers(
@@ -132,5 +133,20 @@ pub extern "C" fn plivo_stream_params_set_extra_headers(
 ) -> PlivoCode {
     set("plivo_stream_params_set_extra_headers", params, |p| {
         p.set_extra_headers(arg_str(extra_headers, "extra_headers")?)
+    })
+}
+
+/// Mark the stream as one for a conversational bot (`cx_bot`). Not in Plivo's
+/// documentation; Plivo's own Python and Go SDKs send it (since 2025). Unset, it is not
+/// sent and the API's default applies. Sets the last error (cleared on success); not
+/// thread-safe while `params` is being modified (like every setter).
+#[no_mangle]
+pub extern "C" fn plivo_stream_params_set_cx_bot(
+    params: *mut PlivoStreamParams,
+    cx_bot: bool,
+) -> PlivoCode {
+    set("plivo_stream_params_set_cx_bot", params, |p| {
+        p.set_cx_bot(cx_bot);
+        Ok(())
     })
 }

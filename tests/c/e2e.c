@@ -81,7 +81,8 @@ static void stream_lifecycle(void)
     plivo_stream_params_set_status_callback_url(p, "https://example.com/status");
     plivo_stream_params_set_status_callback_method(p, "GET");
     plivo_stream_params_set_content_type(p, "audio/x-mulaw;rate=8000");
-    plivo_stream_params_set_extra_headers(p, "X-Tenant=acme,X-Kind=ivr");
+    EXPECT_CODE(plivo_stream_params_set_extra_headers(p, "tenant=acme,kind=ivr"), PLIVO_OK, NULL);
+    EXPECT_CODE(plivo_stream_params_set_cx_bot(p, true), PLIVO_OK, NULL);
     EXPECT_CODE(plivo_start_stream(client, "e2e-life", "wss://example.com/b", p, &id2),
                 PLIVO_OK, NULL);
     CHECK(id2 != NULL && (id == NULL || strcmp(id, id2) != 0), "a second, different id");
@@ -97,7 +98,7 @@ static void stream_lifecycle(void)
     }
     if (id2 != NULL) {
         EXPECT_CODE(plivo_get_stream(client, "e2e-life", id2, &json), PLIVO_OK, NULL);
-        CHECK(json != NULL && strstr(json, "audio/x-mulaw;rate=8000") != NULL, "params kept");
+        CHECK(json != NULL && strstr(json, "https://example.com/status") != NULL, "params kept");
         plivo_string_free(json);
         json = NULL;
     }

@@ -152,10 +152,12 @@ static void params_misuse(void)
     FAILS(plivo_stream_params_set_audio_track(p, huge), "audio_track");
     FAILS(plivo_stream_params_set_stream_timeout(NULL, 60), "params is NULL");
     FAILS(plivo_stream_params_set_stream_timeout(p, 0), "stream_timeout");
-    FAILS(plivo_stream_params_set_stream_timeout(p, 86401), "stream_timeout");
-    FAILS(plivo_stream_params_set_stream_timeout(p, UINT32_MAX), "stream_timeout");
     SUCCEEDS(plivo_stream_params_set_stream_timeout(p, 1));
     SUCCEEDS(plivo_stream_params_set_stream_timeout(p, 86400));
+    SUCCEEDS(plivo_stream_params_set_stream_timeout(p, 86401)); /* no documented maximum */
+    SUCCEEDS(plivo_stream_params_set_stream_timeout(p, UINT32_MAX));
+    FAILS(plivo_stream_params_set_cx_bot(NULL, true), "params is NULL");
+    SUCCEEDS(plivo_stream_params_set_cx_bot(p, false));
     FAILS(plivo_stream_params_set_status_callback_url(NULL, "https://h/cb"), "params is NULL");
     FAILS(plivo_stream_params_set_status_callback_url(p, NULL), "url is NULL");
     FAILS(plivo_stream_params_set_status_callback_url(p, NON_UTF8), "UTF-8");
@@ -183,7 +185,9 @@ static void params_misuse(void)
     FAILS(plivo_stream_params_set_extra_headers(p, "a b=c"), "extra_headers");
     FAILS(plivo_stream_params_set_extra_headers(p, "novalue"), "extra_headers");
     FAILS(plivo_stream_params_set_extra_headers(p, "k=v\r\nX-Injected: 1"), "extra_headers");
-    SUCCEEDS(plivo_stream_params_set_extra_headers(p, "X-Tenant=acme,X-Kind=ivr"));
+    FAILS(plivo_stream_params_set_extra_headers(p, "X-Tenant=acme"), "extra_headers");
+    FAILS(plivo_stream_params_set_extra_headers(p, "a_b=c"), "extra_headers");
+    SUCCEEDS(plivo_stream_params_set_extra_headers(p, "tenant=acme,kind=ivr"));
     SUCCEEDS(plivo_stream_params_set_bidirectional(p, true));
 
     plivo_stream_params_free(p);

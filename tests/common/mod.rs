@@ -84,6 +84,14 @@ impl Server {
     }
 
     /// Add active streams to a call (creating it).
+    /// Queues `body` as the verbatim answer (with `status`) to the next API request.
+    pub fn queue_reply(&self, status: u16, body: &str) {
+        ureq::post(format!("{}/__admin/replies/", self.root))
+            .header("Content-Type", "application/json")
+            .send(serde_json::json!({ "status": status, "body": body }).to_string())
+            .expect("queue a reply");
+    }
+
     pub fn add_streams(&self, call: &str, streams: &[String]) {
         ureq::post(format!("{}/__admin/calls/", self.root))
             .header("Content-Type", "application/json")

@@ -24,7 +24,7 @@ def test_start_get_list_stop_all(server, client):
     assert details["call_uuid"] == "CALL2"
 
     listing = client.list_streams("CALL2")
-    assert listing["meta"]["count"] == 2
+    assert listing["meta"]["total_count"] == 2
     assert {s["stream_id"] for s in listing["objects"]} == {"T1", stream_id}
 
     client.stop_all_streams("CALL2")
@@ -50,30 +50,32 @@ def test_start_with_every_parameter(server, client):
         "wss://example.invalid/bidi",
         bidirectional=True,
         audio_track="inbound",
-        stream_timeout=120,
+        stream_timeout=86401,  # no documented maximum
         status_callback_url="https://example.invalid/status",
         status_callback_method="GET",
         content_type="audio/x-mulaw;rate=8000",
-        extra_headers={"X-Tenant": "acme", "X-Call-Kind": "ivr"},
+        extra_headers={"tenant": "acme", "callkind": "ivr"},
+        cx_bot=True,
     )
     body = json.loads(server.requests()[0]["body"])
     assert body["service_url"] == "wss://example.invalid/bidi"
     assert body["bidirectional"] is True
     assert body["audio_track"] == "inbound"
-    assert body["stream_timeout"] == 120
+    assert body["stream_timeout"] == 86401
+    assert body["cx_bot"] is True
     assert body["status_callback_url"] == "https://example.invalid/status"
     assert body["status_callback_method"] == "GET"
     assert body["content_type"] == "audio/x-mulaw;rate=8000"
-    assert body["extra_headers"] == "X-Tenant=acme,X-Call-Kind=ivr"
+    assert body["extra_headers"] == "tenant=acme,callkind=ivr"
 
     details = client.get_stream("CALL1", stream_id)
     assert details["bidirectional"] is True
-    assert details["stream_timeout"] == 120
+    assert details["status_callback_url"] == "https://example.invalid/status"
 
 
 def test_extra_headers_as_string(server, client):
-    client.start_stream("CALL1", "ws://127.0.0.1:1/x", extra_headers="A=1,B-c=two")
-    assert json.loads(server.requests()[0]["body"])["extra_headers"] == "A=1,B-c=two"
+    client.start_stream("CALL1", "ws://127.0.0.1:1/x", extra_headers="A=1,Bc=two")
+    assert json.loads(server.requests()[0]["body"])["extra_headers"] == "A=1,Bc=two"
 
 
 def test_empty_extra_headers_mapping_sets_nothing(server, client):
@@ -90,7 +92,8 @@ def test_empty_extra_headers_mapping_sets_nothing(server, client):
         {"bidirectional": True, "audio_track": "both"},  # bidirectional needs inbound
         {"audio_track": "sideways"},
         {"stream_timeout": 0},
-        {"stream_timeout": 86401},
+        {"stream_timeout": 2**32},  # not a uint32_t
+        {"extra_headers": "X-Tenant=acme"},  # only A-Z a-z 0-9 (the docs)
         {"stream_timeout": -5},  # not a uint32_t
         {"status_callback_url": "ftp://example.invalid/cb"},
         {"status_callback_method": "get"},  # upper case only
@@ -118,7 +121,7 @@ def test_start_invalid_arguments_send_nothing(server, client, kwargs):
 @pytest.mark.parametrize(
     "kwargs",
     [{"bidirectional": "yes"}, {"stream_timeout": 1.5}, {"extra_headers": {"X": 1}},
-     {"audio_track": 3}],
+     {"audio_track": 3}, {"cx_bot": 1}],
 )
 def test_start_wrong_types(server, client, kwargs):
     with pytest.raises(TypeError):
@@ -155,7 +158,7 @@ def test_get_and_list_invalid_arguments(server, client):
 def test_stopped_stream_still_listed(server, client):
     client.stop_stream("CALL1", "S1")
     listing = client.list_streams("CALL1")
-    assert listing["meta"]["count"] == 2
+    assert listing["meta"]["total_count"] == 2
     statuses = {s["stream_id"]: s["status"] for s in listing["objects"]}
     assert statuses["S2"] == "In-Progress"
     assert statuses["S1"] != "In-Progress"

@@ -360,12 +360,15 @@ class Client:
         status_callback_method: Optional[Text] = None,
         content_type: Optional[Text] = None,
         extra_headers: Optional[Union[Text, Mapping[str, str]]] = None,
+        cx_bot: Optional[bool] = None,
     ) -> str:
         """Start streaming a call's audio to ``service_url`` (``ws://``/``wss://``).
 
-        Returns the new stream's id. ``stream_timeout`` is in whole seconds.
-        ``extra_headers`` is a ``{"X-Key": "value"}`` mapping or a ``"k=v,k2=v2"``
-        string. None leaves a parameter at the API's default.
+        Returns the new stream's id. ``stream_timeout`` is in whole seconds (any
+        positive number; the API documents no maximum). ``extra_headers`` is a
+        ``{"key": "value"}`` mapping or a ``"k1=v1,k2=v2"`` string (keys and values of
+        A-Z a-z 0-9, at most 512 bytes). ``cx_bot`` is sent as Plivo's own SDKs send it
+        (undocumented). None leaves a parameter at the API's default.
         """
         c_call = _cstr(call_uuid, "call_uuid")
         c_url = _cstr(service_url, "service_url")
@@ -376,6 +379,7 @@ class Client:
         c_cb_method = _cstr(status_callback_method, "status_callback_method")
         c_ctype = _cstr(content_type, "content_type")
         c_headers = None if extra_headers is None else _extra_headers(extra_headers)
+        c_cx_bot = None if cx_bot is None else _bool(cx_bot, "cx_bot")
 
         lib = self._lib
         settings = [
@@ -386,6 +390,7 @@ class Client:
             (lib.plivo_stream_params_set_status_callback_method, c_cb_method),
             (lib.plivo_stream_params_set_content_type, c_ctype),
             (lib.plivo_stream_params_set_extra_headers, c_headers),
+            (lib.plivo_stream_params_set_cx_bot, c_cx_bot),
         ]
         settings = [(setter, value) for setter, value in settings if value is not None]
 

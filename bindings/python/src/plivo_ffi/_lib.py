@@ -113,6 +113,7 @@ _PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "plivo_stream_params_set_status_callback_method": (_c_code, [ParamsP, _str]),
     "plivo_stream_params_set_content_type": (_c_code, [ParamsP, _str]),
     "plivo_stream_params_set_extra_headers": (_c_code, [ParamsP, _str]),
+    "plivo_stream_params_set_cx_bot": (_c_code, [ParamsP, ctypes.c_bool]),
 }
 
 
