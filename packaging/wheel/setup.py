@@ -10,11 +10,19 @@ Not used by the source install (`pip install ./bindings/python`), which stays pu
 """
 
 from setuptools import setup
+from setuptools.dist import Distribution
 
 try:
     from setuptools.command.bdist_wheel import bdist_wheel
 except ImportError:  # setuptools < 70.1
     from wheel.bdist_wheel import bdist_wheel
+
+
+class PlatformDistribution(Distribution):
+    """Installs the package into platlib (the wheel's root), not .data/purelib."""
+
+    def has_ext_modules(self):
+        return True
 
 
 class PlatformWheel(bdist_wheel):
@@ -27,4 +35,4 @@ class PlatformWheel(bdist_wheel):
         return "py3", "none", platform
 
 
-setup(cmdclass={"bdist_wheel": PlatformWheel})
+setup(distclass=PlatformDistribution, cmdclass={"bdist_wheel": PlatformWheel})
