@@ -1,9 +1,12 @@
-# libplivo: build, install and uninstall the C library (see `make help`).
+# libplivo: build, install and uninstall the C library and plivo-stream; build the
+# Python wheel and the Debian packages (see `make help`).
 #
-#   make                                   # release build (cargo build --release -p plivo)
+#   make                                   # release build (cargo build --release -p plivo -p plivo-stream)
 #   make install PREFIX=/usr/local         # then, e.g. as root
 #   make install DESTDIR=/tmp/stage PREFIX=/usr    # staged install, for packagers
 #   make uninstall PREFIX=/usr/local       # removes exactly what install put there
+#   make wheel                             # target/wheels/plivo_ffi-<version>-py3-none-<platform>.whl
+#   make deb                               # target/debian/*.deb (dpkg-buildpackage -b)
 #
 # `make install` builds nothing when the release build is up to date (so `make && sudo
 # make install` does not run cargo as root); it runs cargo when a source is newer.
@@ -17,6 +20,8 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CMAKEDIR ?= $(LIBDIR)/cmake/plivo
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 # The version of the package, from Cargo.toml's [package] table.
@@ -34,15 +39,14 @@ STATIC_LIB := $(RELEASE_DIR)/libplivo.a
 NATIVE_LIBS_FILE := $(RELEASE_DIR)/plivo-native-static-libs.txt
 NATIVE_LIBS_FALLBACK := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 HEADER := include/plivo.h
+CLI_BIN := $(RELEASE_DIR)/plivo-stream
+MANPAGE := cli/plivo-stream.1
 
 SONAME := libplivo.so.$(MAJOR)
 REALNAME := libplivo.so.$(VERSION)
 
-SOURCES := Cargo.toml Cargo.lock build.rs cbindgen.toml $(shell find src -type f -name '*.rs' 2>/dev/null)
-
-# Paths as written into plivo.pc: relative to ${prefix} when they lie under it.
-PC_LIBDIR := $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
-PC_INCLUDEDIR := $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+SOURCES := Cargo.toml Cargo.lock build.rs cbindgen.toml cli/Cargo.toml \
+	$(shell find src cli/src -type f -name '*.rs' 2>/dev/null)
 
 # Everything `make install` creates, for uninstall.
 INSTALLED_FILES := \
@@ -53,9 +57,11 @@ INSTALLED_FILES := \
 	$(INCLUDEDIR)/plivo.h \
 	$(PKGCONFIGDIR)/plivo.pc \
 	$(CMAKEDIR)/plivoConfig.cmake \
-	$(CMAKEDIR)/plivoConfigVersion.cmake
+	$(CMAKEDIR)/plivoConfigVersion.cmake \
+	$(BINDIR)/plivo-stream \
+	$(MANDIR)/man1/plivo-stream.1
 
-.PHONY: all build install uninstall check-abi test-install help print-version
+.PHONY: all build install uninstall check-abi test-install test-packaging wheel deb help print-version
 
 all: build
 
@@ -75,47 +81,28 @@ build:
 		echo "make: could not read native-static-libs from rustc; using the fallback list" >&2; \
 		libs='$(NATIVE_LIBS_FALLBACK)'; \
 	fi; \
-	echo '$(CARGO) build --release -p plivo'; \
-	$(CARGO) build --release -p plivo; \
+	echo '$(CARGO) build --release -p plivo -p plivo-stream'; \
+	$(CARGO) build --release -p plivo -p plivo-stream; \
 	ln -sfn libplivo.so '$(RELEASE_DIR)/$(SONAME)'; \
 	printf '%s\n' "$$libs" > '$(NATIVE_LIBS_FILE).tmp'; \
 	mv '$(NATIVE_LIBS_FILE).tmp' '$(NATIVE_LIBS_FILE)'; \
-	echo "built $(SHARED_LIB) and $(STATIC_LIB) (libplivo $(VERSION)); native static libs: $$libs"
+	echo "built $(SHARED_LIB), $(STATIC_LIB) and $(CLI_BIN) (libplivo $(VERSION)); native static libs: $$libs"
 
-# For install: rebuild only when a source is newer than the last good build.
+# For install: rebuild only when a source is newer than the last good build (or when
+# plivo-stream is missing, from a build made before it existed).
 $(NATIVE_LIBS_FILE): $(SOURCES)
 	@$(MAKE) --no-print-directory build
+$(CLI_BIN):
+	@$(MAKE) --no-print-directory build
 
-install: $(NATIVE_LIBS_FILE) $(HEADER)
-	@set -e; \
-	for f in $(SHARED_LIB) $(STATIC_LIB); do \
-		[ -f "$$f" ] || { echo "make: $$f is missing: run make" >&2; exit 1; }; \
-	done; \
-	libs=$$(cat $(NATIVE_LIBS_FILE)); \
-	[ -n "$$libs" ] || libs='$(NATIVE_LIBS_FALLBACK)'; \
-	cmake_libs=$$(for l in $$libs; do case $$l in -l*) printf '%s;' "$${l#-l}";; *) printf '%s;' "$$l";; esac; done); \
-	cmake_libs=$${cmake_libs%;}; \
-	case $$(od -An -tu1 -j4 -N1 $(SHARED_LIB) | tr -d ' ') in 1) ptr=4;; 2) ptr=8;; *) echo "make: $(SHARED_LIB) is not an ELF file" >&2; exit 1;; esac; \
-	rel_lib=$$(realpath -m -s --relative-to='$(CMAKEDIR)' '$(LIBDIR)'); \
-	rel_inc=$$(realpath -m -s --relative-to='$(CMAKEDIR)' '$(INCLUDEDIR)'); \
-	subst() { sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@PC_LIBDIR@|$(PC_LIBDIR)|g' \
-		-e 's|@PC_INCLUDEDIR@|$(PC_INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-		-e 's|@MAJOR@|$(MAJOR)|g' -e "s|@NATIVE_STATIC_LIBS@|$$libs|g" \
-		-e "s|@CMAKE_NATIVE_STATIC_LIBS@|$$cmake_libs|g" -e "s|@SIZEOF_VOID_P@|$$ptr|g" \
-		-e "s|@CMAKE_REL_LIBDIR@|$$rel_lib|g" -e "s|@CMAKE_REL_INCLUDEDIR@|$$rel_inc|g" "$$1"; }; \
-	run() { echo "$$*"; "$$@"; }; \
-	gen() { echo "generate $$2 from $$1"; subst "$$1" > "$$2"; chmod 644 "$$2"; }; \
-	run $(INSTALL) -d -m 755 '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' \
-		'$(DESTDIR)$(PKGCONFIGDIR)' '$(DESTDIR)$(CMAKEDIR)'; \
-	run $(INSTALL) -m 755 $(SHARED_LIB) '$(DESTDIR)$(LIBDIR)/$(REALNAME)'; \
-	run ln -sfn $(REALNAME) '$(DESTDIR)$(LIBDIR)/$(SONAME)'; \
-	run ln -sfn $(SONAME) '$(DESTDIR)$(LIBDIR)/libplivo.so'; \
-	run $(INSTALL) -m 644 $(STATIC_LIB) '$(DESTDIR)$(LIBDIR)/libplivo.a'; \
-	run $(INSTALL) -m 644 $(HEADER) '$(DESTDIR)$(INCLUDEDIR)/plivo.h'; \
-	gen packaging/plivo.pc.in '$(DESTDIR)$(PKGCONFIGDIR)/plivo.pc'; \
-	gen packaging/plivoConfig.cmake.in '$(DESTDIR)$(CMAKEDIR)/plivoConfig.cmake'; \
-	gen packaging/plivoConfigVersion.cmake.in '$(DESTDIR)$(CMAKEDIR)/plivoConfigVersion.cmake'
-	@echo "installed libplivo $(VERSION) into $(DESTDIR)$(PREFIX)"
+# The installing itself (files, symlinks, plivo.pc and the CMake package from
+# packaging/*.in) is packaging/install.sh, which the Debian build runs too.
+install: $(NATIVE_LIBS_FILE) $(CLI_BIN) $(HEADER)
+	@VERSION='$(VERSION)' PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' \
+		PKGCONFIGDIR='$(PKGCONFIGDIR)' CMAKEDIR='$(CMAKEDIR)' BINDIR='$(BINDIR)' \
+		MANDIR='$(MANDIR)' DESTDIR='$(DESTDIR)' INSTALL='$(INSTALL)' \
+		RELEASE_DIR='$(RELEASE_DIR)' HEADER='$(HEADER)' MANPAGE='$(MANPAGE)' \
+		NATIVE_LIBS_FALLBACK='$(NATIVE_LIBS_FALLBACK)' packaging/install.sh
 
 # Removes the files install created, and the plivo CMake directory when it is empty.
 # Shared directories (lib, include, pkgconfig) are left in place.
@@ -129,6 +116,17 @@ check-abi:
 test-install:
 	tests/install/run.sh
 
+# The Python wheel with libplivo.so inside (packaging/wheel.sh).
+wheel:
+	packaging/wheel.sh
+
+# libplivo0, libplivo-dev and plivo-stream .debs (packaging/deb.sh, packaging/debian/).
+deb:
+	packaging/deb.sh
+
+test-packaging:
+	tests/packaging/run.sh
+
 print-version:
 	@echo $(VERSION)
 
@@ -139,15 +137,22 @@ help:
 	@echo '  make install          install into $$(DESTDIR)$$(PREFIX): lib/$(REALNAME),'
 	@echo '                        lib/$(SONAME) and lib/libplivo.so (symlinks), lib/libplivo.a,'
 	@echo '                        include/plivo.h, lib/pkgconfig/plivo.pc,'
-	@echo '                        lib/cmake/plivo/plivoConfig{,Version}.cmake'
+	@echo '                        lib/cmake/plivo/plivoConfig{,Version}.cmake,'
+	@echo '                        bin/plivo-stream, share/man/man1/plivo-stream.1'
 	@echo '  make uninstall        remove exactly those files (same PREFIX/DESTDIR as install)'
 	@echo '  make check-abi        exported symbols, result codes, versions and SONAME'
 	@echo '                        against tests/abi/ (tests/abi/check.sh)'
 	@echo '  make test-install     install into a temporary prefix and link the C example'
 	@echo '                        with pkg-config (dynamic, static) and CMake (tests/install/run.sh)'
+	@echo '  make wheel            target/wheels/plivo_ffi-$(VERSION)-py3-none-<platform>.whl,'
+	@echo '                        libplivo.so inside (packaging/wheel.sh)'
+	@echo '  make deb              target/debian/: libplivo0, libplivo-dev and plivo-stream .debs'
+	@echo '                        (dpkg-buildpackage -b on packaging/debian; packaging/deb.sh)'
+	@echo '  make test-packaging   wheel, .debs, lintian, dpkg -i, plivo-stream (tests/packaging/run.sh)'
 	@echo '  make help             this text'
 	@echo 'variables:'
 	@echo '  PREFIX=$(PREFIX)  DESTDIR=$(DESTDIR)'
 	@echo '  LIBDIR=$(LIBDIR)  INCLUDEDIR=$(INCLUDEDIR)'
 	@echo '  PKGCONFIGDIR=$(PKGCONFIGDIR)  CMAKEDIR=$(CMAKEDIR)'
+	@echo '  BINDIR=$(BINDIR)  MANDIR=$(MANDIR)'
 	@echo '  CARGO=$(CARGO)  CARGO_TARGET_DIR=$(TARGET_DIR)'

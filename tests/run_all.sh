@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test in every language, against the bundled server on loopback. Each suite
-# installs what it needs (Go, pytest, clang, valgrind, pkg-config, cmake) when missing.
+# installs what it needs (Go, pytest, clang, valgrind, pkg-config, cmake, debhelper,
+# lintian) when missing.
 # Runs all suites, then prints which failed and `N passed, M failed` (suites).
 set -uo pipefail
 
@@ -15,6 +16,7 @@ suites=(
     "c: demo (stop twice)|bindings/c/demo.sh"
     "abi: exported symbols, codes, versions, SONAME|tests/abi/check.sh"
     "install: make install, pkg-config, static, CMake|tests/install/run.sh"
+    "packaging: wheel, .debs (lintian, dpkg -i, purge), plivo-stream|tests/packaging/run.sh"
     "python: ctypes binding (pytest)|bindings/python/run_tests.sh"
     "go: cgo binding (go test -race)|bindings/go/run_tests.sh"
     "c++: RAII binding|bindings/cpp/run_tests.sh"

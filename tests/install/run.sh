@@ -69,8 +69,11 @@ layout() { # layout ROOT PREFIX_IN_FILES
         if [ ! -f "$root/$f" ] || [ -L "$root/$f" ]; then echo "$f: missing or not a regular file"; return 1; fi
         [ "$(stat -c %a "$root/$f")" = 644 ] || { echo "$f: mode is not 644"; return 1; }
     done
+    [ -f "$root/bin/plivo-stream" ] && [ "$(stat -c %a "$root/bin/plivo-stream")" = 755 ] || { echo "bin/plivo-stream: missing or mode is not 755"; return 1; }
+    [ "$(stat -c %a "$root/share/man/man1/plivo-stream.1")" = 644 ] || { echo "share/man/man1/plivo-stream.1: missing or mode is not 644"; return 1; }
+    cmp "$root/bin/plivo-stream" target/release/plivo-stream || return 1
     # Exactly these files and symlinks, nothing else.
-    [ "$(find "$root" ! -type d | wc -l)" -eq 8 ] || { echo "unexpected files:"; find "$root" ! -type d; return 1; }
+    [ "$(find "$root" ! -type d | wc -l)" -eq 10 ] || { echo "unexpected files:"; find "$root" ! -type d; return 1; }
     cmp "$lib/libplivo.so.$VERSION" target/release/libplivo.so || return 1
     cmp "$lib/libplivo.a" target/release/libplivo.a || return 1
     cmp "$root/include/plivo.h" include/plivo.h || return 1
@@ -79,7 +82,7 @@ layout() { # layout ROOT PREFIX_IN_FILES
     nm -D --defined-only "$lib/libplivo.so.$VERSION" | awk '{ print $3 }' | sort >"$tmp/exported"
     diff "$tmp/exported" tests/abi/symbols.txt || { echo "installed libplivo.so: exports differ from tests/abi/symbols.txt"; return 1; }
 }
-check_quiet "layout of $PREFIX: libplivo.so.$VERSION (755), symlinks .so.$MAJOR and .so, .a, plivo.h, plivo.pc, CMake package (644)" \
+check_quiet "layout of $PREFIX: libplivo.so.$VERSION (755), symlinks .so.$MAJOR and .so, .a, plivo.h, plivo.pc, CMake package (644), bin/plivo-stream (755) and its man page" \
     layout "$PREFIX" "$PREFIX"
 
 # --- DESTDIR staging with PREFIX=/usr, then uninstall ------------------------------------

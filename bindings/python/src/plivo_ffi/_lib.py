@@ -1,5 +1,16 @@
 """Finding, loading and declaring libplivo (ctypes).
 
+Where the library comes from, first to last (:func:`load_library`):
+
+1. an explicit path (``load_library(path)`` or ``Client(..., library=path)``): exactly
+   that file, nothing else is tried;
+2. ``$PLIVO_LIBRARY``, when set: authoritative, no fallback to another copy;
+3. the package's own directory: the ``libplivo.so`` a wheel bundles
+   (``make wheel``), so an installed wheel needs no environment variable;
+4. ``pkg-config --variable=libdir plivo`` (``make install``, the libplivo-dev package);
+5. the system loader: ``libplivo.so.0`` (the libplivo0 package, ``ldconfig``), then
+   ``ctypes.util.find_library("plivo")``.
+
 Every exported function of ``plivo.h`` gets its ``argtypes`` and ``restype`` here, in
 ``_PROTOTYPES``; the test suite checks that list against the header.
 """
