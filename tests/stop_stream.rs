@@ -442,11 +442,13 @@ fn code_names_and_version() {
         "PLIVO_ERR_TRANSPORT",
         "PLIVO_ERR_INVALID_RESPONSE",
         "PLIVO_ERR_INTERNAL",
+        "PLIVO_ERR_BUSY",
+        "PLIVO_ERR_CANCELLED",
     ];
     for (code, name) in names.iter().enumerate() {
         assert_eq!(text(plivo_code_name(code as i32)).as_deref(), Some(*name));
     }
-    for other in [-1, 13, 1000, i32::MIN, i32::MAX] {
+    for other in [-1, 15, 1000, i32::MIN, i32::MAX] {
         assert_eq!(
             text(plivo_code_name(other)).as_deref(),
             Some("PLIVO_ERR_UNKNOWN")

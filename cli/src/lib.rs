@@ -36,6 +36,8 @@ pub const EXIT_STATUSES: &[(i32, &str, &str)] = &[
     (10, "PLIVO_ERR_TRANSPORT", "DNS, connect, TLS failure, connection reset or closed"),
     (11, "PLIVO_ERR_INVALID_RESPONSE", "the answer is not valid HTTP or not the JSON expected"),
     (12, "PLIVO_ERR_INTERNAL", "a bug in libplivo; please report it"),
+    (13, "PLIVO_ERR_BUSY", "a completion queue was full (never from this command, which makes blocking calls)"),
+    (14, "PLIVO_ERR_CANCELLED", "the request was cancelled (never from this command)"),
 ];
 
 const ABOUT: &str =
