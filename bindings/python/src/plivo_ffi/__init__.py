@@ -8,13 +8,21 @@
         except plivo_ffi.NoActiveStreamError:
             pass  # already stopped
 
+    async with plivo_ffi.AsyncClient() as client:  # the same, on asyncio
+        await client.stop_stream(call_uuid, stream_uuid)
+
+Log lines go to ``logging.getLogger("plivo_ffi")``; ``Client.stats()`` returns the
+client's counters.
+
 The shared library is loaded lazily, on first use: see :func:`load_library`.
 """
 
+from ._async import AsyncClient
 from ._client import Client, code_name, version
 from ._errors import (
     AuthenticationError,
     BadRequestError,
+    BusyError,
     Code,
     HttpStatusError,
     InternalError,
@@ -25,6 +33,7 @@ from ._errors import (
     PlivoError,
     PlivoTimeoutError,
     RateLimitedError,
+    RequestCancelledError,
     ServerError,
     TransportError,
     error_class_for,
@@ -35,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Client",
+    "AsyncClient",
     "Code",
     "code_name",
     "version",
@@ -55,5 +65,7 @@ __all__ = [
     "TransportError",
     "InvalidResponseError",
     "InternalError",
+    "BusyError",
+    "RequestCancelledError",
     "error_class_for",
 ]
