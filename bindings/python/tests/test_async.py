@@ -478,3 +478,31 @@ def test_client_made_before_fork_works_in_the_child(server, make_client, make_as
     conns = {r["conn"] for r in server.requests() if "/FORK/" in r["path"]}
     assert len(conns) >= 2  # the child never used the parent's connection
     run(aclient.close())
+
+
+# --- the example -------------------------------------------------------------------
+
+
+def test_async_stop_example(server):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "async_stop.py"
+    streams = [f"E{i}" for i in range(300)]
+    server.add_call("EXAMPLE", streams)
+    server.clear_requests()
+    env = dict(os.environ, PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=AUTH_TOKEN,
+               PLIVO_BASE_URL=server.base_url)
+
+    def example_run(*args: str) -> str:
+        proc = subprocess.run([sys.executable, str(example), "--max-in-flight", "16",
+                               "EXAMPLE", *args],
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert (proc.returncode, proc.stderr) == (0, "")
+        return proc.stdout
+
+    assert example_run(*streams).startswith("stopped=300 already_stopped=0 failed=0 "
+                                            "requests=300 ")
+    assert example_run(*streams[:50]).startswith("stopped=0 already_stopped=50 failed=0 ")
+    assert len(server.requests()) == 350
