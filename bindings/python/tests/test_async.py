@@ -18,8 +18,18 @@ from conftest import AUTH_ID, AUTH_TOKEN
 from plivo_ffi import Code
 
 
-def run(coro: Awaitable[Any]) -> Any:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+def run(coro: Awaitable[Any], timeout: float = 60) -> Any:
+    """asyncio.run with a deadline (a broken binding fails the test, never hangs it)
+    and no exception left to the loop's handler (e.g. raised in the reader callback)."""
+    errors: List[Any] = []
+
+    async def main() -> Any:
+        asyncio.get_running_loop().set_exception_handler(lambda _, ctx: errors.append(ctx))
+        return await asyncio.wait_for(coro, timeout)
+
+    result = asyncio.run(main())
+    assert errors == [], errors
+    return result
 
 
 @pytest.fixture
@@ -350,6 +360,28 @@ def test_cancel_when_the_result_is_already_waiting(make_async):
             return stats
 
     assert run(main())["outcomes"] == {"PLIVO_OK": 1}
+
+
+def test_cancel_just_as_a_slot_is_handed_over(make_async):
+    """A waiter handed a slot and cancelled before it ran gives the slot back."""
+
+    async def main() -> None:
+        async with make_async(max_in_flight=1) as aclient:
+            first = asyncio.ensure_future(aclient.list_streams("CALL1"))
+            second = asyncio.ensure_future(aclient.list_streams("CALL1"))
+            await asyncio.sleep(0)
+            assert len(aclient._futures) == 1 and len(aclient._waiters) == 1
+            readable, _, _ = select.select([aclient._fd], [], [], 5)
+            assert readable
+            aclient._drain()  # what the reader does: the slot goes to the waiter...
+            second.cancel()  # ...which is cancelled before it runs
+            with pytest.raises(asyncio.CancelledError):
+                await second
+            assert (await first)["meta"]["count"] == 2
+            assert aclient._free == 1 and not aclient._waiters
+            assert (await aclient.list_streams("CALL1"))["meta"]["count"] == 2
+
+    run(main())
 
 
 def test_close_with_requests_in_flight(server, make_async):

@@ -155,11 +155,14 @@ def test_default_logging_prints_nothing(server):
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 
 
-def test_a_raising_handler_never_reaches_c(make_client, caplog, capfd):
+def test_a_raising_handler_never_reaches_c(make_client, caplog, capfd, monkeypatch):
     class Boom(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             raise RuntimeError("handler failure")
 
+    # ctypes reports an exception escaping a callback through sys.unraisablehook.
+    unraisable: List[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     caplog.set_level(logging.INFO, logger=LOGGER)
     logger = logging.getLogger(LOGGER)
     handler = Boom()
@@ -172,6 +175,7 @@ def test_a_raising_handler_never_reaches_c(make_client, caplog, capfd):
             client.stop_stream("CALL1", "S1")
     finally:
         logger.removeHandler(handler)
+    assert unraisable == []
     err = capfd.readouterr().err
     assert "ctypes callback" not in err and "handler failure" not in err, err
 
