@@ -82,6 +82,32 @@ impl Request {
         }
     }
 
+    /// How the blocking call names itself in messages.
+    fn operation(&self) -> String {
+        use super::shown;
+        match self {
+            Request::StopStream { call_uuid, stream_uuid } => format!(
+                "stop_stream(call_uuid={}, stream_uuid={})",
+                shown(call_uuid),
+                shown(stream_uuid)
+            ),
+            Request::GetStream { call_uuid, stream_uuid } => format!(
+                "get_stream(call_uuid={}, stream_uuid={})",
+                shown(call_uuid),
+                shown(stream_uuid)
+            ),
+            Request::StopAllStreams { call_uuid } => {
+                format!("stop_all_streams(call_uuid={})", shown(call_uuid))
+            }
+            Request::ListStreams { call_uuid } => {
+                format!("list_streams(call_uuid={})", shown(call_uuid))
+            }
+            Request::StartStream { call_uuid, .. } => {
+                format!("start_stream(call_uuid={})", shown(call_uuid))
+            }
+        }
+    }
+
     /// Run it as the blocking call would. The value is what a result carries as its
     /// body: the JSON of get and list, the new stream's id for start, nothing else.
     fn run(&self, client: &Client) -> Result<Reply<Option<String>>, Error> {
@@ -268,7 +294,9 @@ impl Queue {
         if !self.ours() {
             return Err(Queue::foreign());
         }
-        request.check().map_err(QueueError::Invalid)?;
+        request
+            .check()
+            .map_err(|e| QueueError::Invalid(e.in_operation(&request.operation())))?;
         let shared = &self.shared;
         let mut state = lock(&shared.state);
         if state.pending() >= shared.max_in_flight {

@@ -217,6 +217,8 @@ impl<T: Transport> Drop for Guarded<T> {
         if !self.pooled && !self.reported {
             let why = if exchange::cancelled() {
                 Discard::Cancelled
+            } else if let Some(why) = self.spoiled {
+                why
             } else if !self.inner.buffers().input().is_empty() {
                 // ureq saw unread bytes and closed it without asking `is_open`.
                 Discard::LeftoverBytes

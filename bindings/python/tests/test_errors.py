@@ -11,6 +11,7 @@ import plivo_ffi
 from plivo_ffi import (
     AuthenticationError,
     BadRequestError,
+    BusyError,
     Code,
     HttpStatusError,
     InternalError,
@@ -21,6 +22,7 @@ from plivo_ffi import (
     PlivoError,
     PlivoTimeoutError,
     RateLimitedError,
+    RequestCancelledError,
     ServerError,
     TransportError,
 )
@@ -93,9 +95,9 @@ def test_code_enum_matches_library_names():
     for code in Code:
         assert plivo_ffi.code_name(code) == code.c_name
     assert plivo_ffi.code_name(Code.OK) == "PLIVO_OK"
-    for unknown in (-1, 13, 99, 2**31 - 1, -(2**31), 2**40, -(2**70)):
+    for unknown in (-1, 15, 99, 2**31 - 1, -(2**31), 2**40, -(2**70)):
         assert plivo_ffi.code_name(unknown) == "PLIVO_ERR_UNKNOWN"
-    assert [int(c) for c in Code] == list(range(13))
+    assert [int(c) for c in Code] == list(range(15))
 
 
 def test_error_class_mapping():
@@ -103,15 +105,16 @@ def test_error_class_mapping():
         1: InvalidArgumentError, 2: NoActiveStreamError, 3: BadRequestError,
         4: AuthenticationError, 5: NotFoundError, 6: RateLimitedError, 7: ServerError,
         8: HttpStatusError, 9: PlivoTimeoutError, 10: TransportError,
-        11: InvalidResponseError, 12: InternalError,
+        11: InvalidResponseError, 12: InternalError, 13: BusyError,
+        14: RequestCancelledError,
     }
     for code, cls in expected.items():
         assert plivo_ffi.error_class_for(code) is cls
         assert cls.default_code == code
         assert issubclass(cls, PlivoError)
         assert cls(f"m{code}").code == code
-    assert len(set(expected.values())) == 12
-    for unknown in (0, 13, 99, -1):
+    assert len(set(expected.values())) == 14
+    for unknown in (0, 15, 99, -1):
         assert plivo_ffi.error_class_for(unknown) is PlivoError
 
 

@@ -13,6 +13,7 @@ import threading
 import weakref
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
 
+from . import _log
 from ._errors import Code, InvalidArgumentError, InvalidResponseError, PlivoError, error_class_for
 from ._lib import StrPath, load_library
 
@@ -270,6 +271,8 @@ class Client:
                 _check(lib, lib.plivo_options_set_ca_file(options, c_ca))
             if c_insecure:
                 _check(lib, lib.plivo_options_set_allow_insecure_http(options, True))
+            # Logging (see _log): at the level the "plivo_ffi" logger is enabled for now.
+            log_callback = _log.install(lib, options)
             ptr = lib.plivo_client_new_with_options(c_id, c_token, options)
             if not ptr:
                 raise _constructor_error(lib)
@@ -283,7 +286,11 @@ class Client:
         self._closed = False
         # Frees exactly once: on close(), or when the object is collected. Not at
         # interpreter exit (daemon threads may still be inside a call then).
-        self._finalizer = weakref.finalize(self, lib.plivo_client_free, ptr)
+        # The finalizer also holds the log callback, which must outlive the C client.
+        self._log_callback = log_callback
+        self._finalizer = weakref.finalize(
+            self, _log.release, lib.plivo_client_free, ptr, log_callback
+        )
         self._finalizer.atexit = False
 
     # --- lifetime --------------------------------------------------------------------
@@ -416,3 +423,24 @@ class Client:
         with self._held() as ptr:
             body = _out_string(lib, lib.plivo_list_streams, ptr, c_call)
         return _json_object(body, "list_streams")
+
+    # --- observability ---------------------------------------------------------------
+
+    def stats(self) -> Dict[str, Any]:
+        """The client's counters since it was made (``plivo_client_stats``), as a dict:
+        ``requests``, ``attempts``, ``retries``, ``in_flight``, ``outcomes`` (code name
+        -> count), ``connections`` (``opened``/``reused``/``discarded``) and
+        ``latency_us`` (``p50``/``p90``/``p99``/``max``). Never holds a credential."""
+        lib = self._lib
+        ptr = self._enter()
+        try:
+            out = ctypes.c_void_p()
+            try:
+                code = lib.plivo_client_stats(ptr, ctypes.byref(out))
+                if code != Code.OK:
+                    raise _last_error(lib, code)
+            finally:
+                text = _take_string(lib, out)
+        finally:
+            self._leave()
+        return _json_object(text, "stats")

@@ -20,6 +20,8 @@ __all__ = [
     "TransportError",
     "InvalidResponseError",
     "InternalError",
+    "BusyError",
+    "RequestCancelledError",
     "error_class_for",
 ]
 
@@ -40,6 +42,8 @@ class Code(enum.IntEnum):
     TRANSPORT = 10
     INVALID_RESPONSE = 11
     INTERNAL = 12
+    BUSY = 13
+    CANCELLED = 14
 
     @property
     def c_name(self) -> str:
@@ -185,6 +189,22 @@ class InternalError(PlivoError):
     default_code = Code.INTERNAL
 
 
+class BusyError(PlivoError):
+    """``PLIVO_ERR_BUSY``: a completion queue already held ``max_in_flight`` pending
+    requests; nothing was queued. :class:`AsyncClient` waits for a free slot instead,
+    so it does not raise this in normal use."""
+
+    default_code = Code.BUSY
+
+
+class RequestCancelledError(PlivoError):
+    """``PLIVO_ERR_CANCELLED``: a queued request was cancelled; it may or may not have
+    reached the server. :class:`AsyncClient` raises it for requests still in flight
+    when the client is closed (a cancelled *task* gets ``asyncio.CancelledError``)."""
+
+    default_code = Code.CANCELLED
+
+
 _BY_CODE: Dict[int, Type[PlivoError]] = {
     cls.default_code: cls
     for cls in (
@@ -200,6 +220,8 @@ _BY_CODE: Dict[int, Type[PlivoError]] = {
         TransportError,
         InvalidResponseError,
         InternalError,
+        BusyError,
+        RequestCancelledError,
     )
 }
 

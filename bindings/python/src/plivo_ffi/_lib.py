@@ -78,6 +78,21 @@ ClientP = ctypes.POINTER(PlivoClient)
 OptionsP = ctypes.POINTER(PlivoOptions)
 ParamsP = ctypes.POINTER(PlivoStreamParams)
 
+
+class PlivoQueue(ctypes.Structure):
+    """Opaque ``PlivoQueue``; only ever used through a pointer."""
+
+
+class PlivoResult(ctypes.Structure):
+    """Opaque ``PlivoResult``; only ever used through a pointer."""
+
+
+QueueP = ctypes.POINTER(PlivoQueue)
+ResultP = ctypes.POINTER(PlivoResult)
+
+#: ``PlivoLogCallback``: ``void (*)(void *user_data, PlivoLogLevel level, const char *message)``.
+LogCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
+
 _c_code = ctypes.c_int  # PlivoCode: an int-sized enum
 _str = ctypes.c_char_p  # const char * argument (bytes or None)
 # Owned strings come back through char **. c_void_p (not c_char_p) keeps the raw
@@ -125,6 +140,32 @@ _PROTOTYPES: Dict[str, Tuple[object, List[object]]] = {
     "plivo_stream_params_set_content_type": (_c_code, [ParamsP, _str]),
     "plivo_stream_params_set_extra_headers": (_c_code, [ParamsP, _str]),
     "plivo_stream_params_set_cx_bot": (_c_code, [ParamsP, ctypes.c_bool]),
+    # observability
+    "plivo_options_set_log_callback": (_c_code, [OptionsP, ctypes.c_int, LogCallback, ctypes.c_void_p]),
+    "plivo_client_stats": (_c_code, [ClientP, _out_str]),
+    # completion queues
+    "plivo_queue_new": (QueueP, [ClientP, ctypes.c_uint32]),
+    "plivo_queue_free": (None, [QueueP]),
+    "plivo_queue_fd": (ctypes.c_int, [QueueP]),
+    "plivo_queue_stop_stream": (_c_code, [QueueP, _str, _str, ctypes.c_uint64]),
+    "plivo_queue_stop_all_streams": (_c_code, [QueueP, _str, ctypes.c_uint64]),
+    "plivo_queue_start_stream": (_c_code, [QueueP, _str, _str, ParamsP, ctypes.c_uint64]),
+    "plivo_queue_get_stream": (_c_code, [QueueP, _str, _str, ctypes.c_uint64]),
+    "plivo_queue_list_streams": (_c_code, [QueueP, _str, ctypes.c_uint64]),
+    "plivo_queue_cancel": (_c_code, [QueueP, ctypes.c_uint64]),
+    "plivo_queue_next": (ResultP, [QueueP]),
+    "plivo_queue_wait": (ResultP, [QueueP, ctypes.c_uint32]),
+    "plivo_queue_pending": (ctypes.c_uint32, [QueueP]),
+    # results (borrowed strings: c_char_p copies to bytes, before plivo_result_free)
+    "plivo_result_tag": (ctypes.c_uint64, [ResultP]),
+    "plivo_result_code": (_c_code, [ResultP]),
+    "plivo_result_http_status": (ctypes.c_int, [ResultP]),
+    "plivo_result_message": (ctypes.c_char_p, [ResultP]),
+    "plivo_result_api_id": (ctypes.c_char_p, [ResultP]),
+    "plivo_result_body": (ctypes.c_char_p, [ResultP]),
+    "plivo_result_attempts": (ctypes.c_uint32, [ResultP]),
+    "plivo_result_elapsed_us": (ctypes.c_uint64, [ResultP]),
+    "plivo_result_free": (None, [ResultP]),
 }
 
 
