@@ -114,9 +114,8 @@ fn each_request_logs_its_lines_and_counts() {
     let call = format!("fault-204body-{}", unique("b"));
     assert_eq!(client.stop(&call, "s1"), PLIVO_OK);
     let lines = heard.take();
-    // The bundled server writes head and body at once, so the bytes are already read.
     assert_eq!(
-        count(&lines, 4, "discarded reason=leftover_bytes"),
+        count(&lines, 4, "discarded reason=body_after_no_content"),
         1,
         "{lines:?}"
     );
