@@ -463,8 +463,8 @@ public:
         return set_string("plivo::StreamParams::audio_track", "audio_track", track,
                           plivo_stream_params_set_audio_track);
     }
-    /** Duration after which the stream ends by itself: 1 to 86400 s (API default
-     *  86400 s). */
+    /** Duration after which the stream ends by itself: any positive number of seconds
+     *  up to 4294967295 (API default 86400 s; the API documents no maximum). */
     Result try_stream_timeout(std::chrono::seconds timeout) noexcept {
         return set_count("plivo::StreamParams::stream_timeout", timeout.count(), "s",
                          plivo_stream_params_set_stream_timeout);
@@ -486,10 +486,18 @@ public:
                           plivo_stream_params_set_content_type);
     }
     /** Extra headers for the WebSocket service: "key=value" pairs joined by commas
-     *  ("X-Tenant=acme,X-Call-Kind=ivr"), at most 512 bytes. */
+     *  ("tenant=acme,callkind=ivr"), at most 512 bytes, keys and values of A-Z a-z 0-9
+     *  only. */
     Result try_extra_headers(const std::string &headers) noexcept {
         return set_string("plivo::StreamParams::extra_headers", "extra_headers", headers,
                           plivo_stream_params_set_extra_headers);
+    }
+    /** cx_bot (undocumented; sent by Plivo's own SDKs); unset, it is not sent. */
+    Result try_cx_bot(bool cx_bot) noexcept {
+        Result r;
+        if (!usable(r, "plivo::StreamParams::cx_bot"))
+            return r;
+        return detail::last_result(plivo_stream_params_set_cx_bot(handle_, cx_bot));
     }
 
 #if PLIVO_HPP_EXCEPTIONS
@@ -511,6 +519,8 @@ public:
     StreamParams &content_type(const std::string &c) { return apply(try_content_type(c)); }
     /** Throwing, chainable form of try_extra_headers(). */
     StreamParams &extra_headers(const std::string &h) { return apply(try_extra_headers(h)); }
+    /** Throwing, chainable form of try_cx_bot(). */
+    StreamParams &cx_bot(bool b = true) { return apply(try_cx_bot(b)); }
 #endif
 
 };

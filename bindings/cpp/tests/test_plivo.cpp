@@ -388,7 +388,9 @@ void test_stream_params() {
     CHECK(static_cast<bool>(p));
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.audio_track("sideways"));
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.stream_timeout(std::chrono::seconds(0)));
-    EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.stream_timeout(std::chrono::seconds(86401)));
+    EXPECT_OK(p.stream_timeout(std::chrono::seconds(86401))); // no documented maximum
+    EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.stream_timeout(std::chrono::seconds(1LL << 32)));
+    EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.extra_headers("X-Tenant=acme"));
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.stream_timeout(std::chrono::seconds(-1)));
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.status_callback_method("get"));
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.status_callback_url("ftp://127.0.0.1/cb"));
@@ -404,7 +406,8 @@ void test_stream_params() {
                   .status_callback_url("http://127.0.0.1:9/status")
                   .status_callback_method("POST")
                   .content_type("audio/x-mulaw;rate=8000")
-                  .extra_headers("X-Tenant=acme,X-Call-Kind=ivr"));
+                  .extra_headers("tenant=acme,callkind=ivr")
+                  .cx_bot(true));
 
     plivo::Client client = make_client();
     std::string id;
@@ -422,6 +425,8 @@ void test_stream_params() {
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.audio_track("both"));
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.bidirectional(false));
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.stream_timeout(std::chrono::seconds(5)));
+    EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, p.cx_bot(false));
+    CHECK(p.try_cx_bot(true).code() == PLIVO_ERR_INVALID_ARGUMENT);
     EXPECT_ERROR(PLIVO_ERR_INVALID_ARGUMENT, client.start_stream("c3", "wss://127.0.0.1:9/a", p));
     r = client.try_start_stream("c3", "wss://127.0.0.1:9/a", &p);
     CHECK_MSG(r.code() == PLIVO_ERR_INVALID_ARGUMENT, describe(r));
