@@ -14,6 +14,7 @@ package plivo
 /*
 #cgo pkg-config: plivo
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,7 +38,15 @@ typedef struct {
 	const char *proxy;             // NULL: not set
 	const char *ca_file;           // NULL: not set
 	int set_allow_insecure_http;   int allow_insecure_http;
+	int set_log;                   int log_level;   // log.go: WithLogger
+	uintptr_t log_handle;          // a cgo.Handle, the callback's user_data
 } gplivo_options;
+
+// The log callback: gplivoLogLine is exported by log.go (user_data is a cgo.Handle).
+extern void gplivoLogLine(uintptr_t handle, int level, char *message);
+static void gplivo_log_tramp(void *user_data, PlivoLogLevel level, const char *message) {
+	gplivoLogLine((uintptr_t)user_data, (int)level, (char *)message);
+}
 
 typedef struct {
 	int set_bidirectional;         int bidirectional;
@@ -109,6 +118,9 @@ static PlivoClient *gplivo_client_new(const char *auth_id, const char *auth_toke
 			GPLIVO_TRY(r, plivo_options_set_ca_file(opts, o->ca_file));
 		if (o->set_allow_insecure_http)
 			GPLIVO_TRY(r, plivo_options_set_allow_insecure_http(opts, o->allow_insecure_http != 0));
+		if (o->set_log)
+			GPLIVO_TRY(r, plivo_options_set_log_callback(opts, (PlivoLogLevel)o->log_level,
+			                                             gplivo_log_tramp, (void *)o->log_handle));
 	}
 	client = plivo_client_new_with_options(auth_id, auth_token, opts);
 	if (client == NULL) gplivo_finish_null(r);
@@ -128,32 +140,43 @@ static void gplivo_stop_all_streams(const PlivoClient *c, const char *call_uuid,
 	gplivo_finish(r, (int)plivo_stop_all_streams(c, call_uuid));
 }
 
+// Build PlivoStreamParams from p (NULL: none) into *out; on failure r holds the error
+// and the return is non-zero. Shared by the blocking and the queued start.
+static int gplivo_params_build(const gplivo_params *p, PlivoStreamParams **out, gplivo_result *r) {
+	PlivoStreamParams *sp = NULL;
+	*out = NULL;
+	if (p == NULL) return 0;
+	sp = plivo_stream_params_new();
+	if (sp == NULL) { gplivo_finish_null(r); return 1; }
+	if (p->set_bidirectional)
+		GPLIVO_TRY(r, plivo_stream_params_set_bidirectional(sp, p->bidirectional != 0));
+	if (p->audio_track != NULL)
+		GPLIVO_TRY(r, plivo_stream_params_set_audio_track(sp, p->audio_track));
+	if (p->set_stream_timeout)
+		GPLIVO_TRY(r, plivo_stream_params_set_stream_timeout(sp, p->stream_timeout));
+	if (p->status_callback_url != NULL)
+		GPLIVO_TRY(r, plivo_stream_params_set_status_callback_url(sp, p->status_callback_url));
+	if (p->status_callback_method != NULL)
+		GPLIVO_TRY(r, plivo_stream_params_set_status_callback_method(sp, p->status_callback_method));
+	if (p->content_type != NULL)
+		GPLIVO_TRY(r, plivo_stream_params_set_content_type(sp, p->content_type));
+	if (p->extra_headers != NULL)
+		GPLIVO_TRY(r, plivo_stream_params_set_extra_headers(sp, p->extra_headers));
+	if (p->set_cx_bot)
+		GPLIVO_TRY(r, plivo_stream_params_set_cx_bot(sp, p->cx_bot != 0));
+	*out = sp;
+	return 0;
+fail:
+	plivo_stream_params_free(sp);
+	return 1;
+}
+
 static void gplivo_start_stream(const PlivoClient *c, const char *call_uuid,
                                 const char *service_url, const gplivo_params *p,
                                 gplivo_result *r) {
 	PlivoStreamParams *sp = NULL;
-	if (p != NULL) {
-		sp = plivo_stream_params_new();
-		if (sp == NULL) { gplivo_finish_null(r); return; }
-		if (p->set_bidirectional)
-			GPLIVO_TRY(r, plivo_stream_params_set_bidirectional(sp, p->bidirectional != 0));
-		if (p->audio_track != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_audio_track(sp, p->audio_track));
-		if (p->set_stream_timeout)
-			GPLIVO_TRY(r, plivo_stream_params_set_stream_timeout(sp, p->stream_timeout));
-		if (p->status_callback_url != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_status_callback_url(sp, p->status_callback_url));
-		if (p->status_callback_method != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_status_callback_method(sp, p->status_callback_method));
-		if (p->content_type != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_content_type(sp, p->content_type));
-		if (p->extra_headers != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_extra_headers(sp, p->extra_headers));
-		if (p->set_cx_bot)
-			GPLIVO_TRY(r, plivo_stream_params_set_cx_bot(sp, p->cx_bot != 0));
-	}
+	if (gplivo_params_build(p, &sp, r) != 0) return;
 	gplivo_finish(r, (int)plivo_start_stream(c, call_uuid, service_url, sp, &r->out));
-fail:
 	plivo_stream_params_free(sp);
 }
 
@@ -165,6 +188,102 @@ static void gplivo_get_stream(const PlivoClient *c, const char *call_uuid,
 static void gplivo_list_streams(const PlivoClient *c, const char *call_uuid,
                                 gplivo_result *r) {
 	gplivo_finish(r, (int)plivo_list_streams(c, call_uuid, &r->out));
+}
+
+// ---- Completion queues (queue.go) and stats (stats.go) ----
+// Submits and cancel set the thread's last error: each shim makes the call and reads
+// it in one cgo call, like the blocking shims above.
+
+static PlivoQueue *gplivo_queue_new(const PlivoClient *c, uint32_t max_in_flight,
+                                    gplivo_result *r) {
+	PlivoQueue *q = plivo_queue_new(c, max_in_flight);
+	if (q == NULL) gplivo_finish_null(r);
+	else gplivo_finish(r, PLIVO_OK);
+	return q;
+}
+
+static void gplivo_queue_stop_stream(PlivoQueue *q, const char *call_uuid,
+                                     const char *stream_uuid, uint64_t tag, gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_queue_stop_stream(q, call_uuid, stream_uuid, tag));
+}
+
+static void gplivo_queue_stop_all_streams(PlivoQueue *q, const char *call_uuid,
+                                          uint64_t tag, gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_queue_stop_all_streams(q, call_uuid, tag));
+}
+
+static void gplivo_queue_start_stream(PlivoQueue *q, const char *call_uuid,
+                                      const char *service_url, const gplivo_params *p,
+                                      uint64_t tag, gplivo_result *r) {
+	PlivoStreamParams *sp = NULL;
+	if (gplivo_params_build(p, &sp, r) != 0) return;
+	gplivo_finish(r, (int)plivo_queue_start_stream(q, call_uuid, service_url, sp, tag));
+	plivo_stream_params_free(sp);  // copied by the submit
+}
+
+static void gplivo_queue_get_stream(PlivoQueue *q, const char *call_uuid,
+                                    const char *stream_uuid, uint64_t tag, gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_queue_get_stream(q, call_uuid, stream_uuid, tag));
+}
+
+static void gplivo_queue_list_streams(PlivoQueue *q, const char *call_uuid, uint64_t tag,
+                                      gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_queue_list_streams(q, call_uuid, tag));
+}
+
+static int gplivo_queue_cancel(PlivoQueue *q, uint64_t tag) {
+	return (int)plivo_queue_cancel(q, tag);  // the result's code is all we need
+}
+
+// One taken result; the strings are borrowed from res (plivo_result_free).
+typedef struct {
+	PlivoResult *res;
+	uint64_t tag;
+	int code;
+	int http_status;
+	const char *message;
+	const char *api_id;
+	const char *body;
+	uint32_t attempts;
+	uint64_t elapsed_us;
+} gplivo_qres;
+
+// Wait up to timeout_ms for the queue's descriptor to be readable (poll(2): no spin
+// when nothing is pending), then take up to n ready results. Returns how many.
+static int gplivo_queue_take(PlivoQueue *q, int fd, int timeout_ms, gplivo_qres *out, int n) {
+	struct pollfd pfd;
+	int k = 0;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, timeout_ms) <= 0) return 0;
+	while (k < n) {
+		PlivoResult *res = plivo_queue_next(q);
+		if (res == NULL) break;
+		out[k].res = res;
+		out[k].tag = plivo_result_tag(res);
+		out[k].code = (int)plivo_result_code(res);
+		out[k].http_status = plivo_result_http_status(res);
+		out[k].message = plivo_result_message(res);
+		out[k].api_id = plivo_result_api_id(res);
+		out[k].body = plivo_result_body(res);
+		out[k].attempts = plivo_result_attempts(res);
+		out[k].elapsed_us = plivo_result_elapsed_us(res);
+		k++;
+	}
+	return k;
+}
+
+static void gplivo_qres_free(gplivo_qres *out, int n) {
+	int i;
+	for (i = 0; i < n; i++) {
+		plivo_result_free(out[i].res);
+		out[i].res = NULL;
+	}
+}
+
+static void gplivo_client_stats(const PlivoClient *c, gplivo_result *r) {
+	gplivo_finish(r, (int)plivo_client_stats(c, &r->out));
 }
 */
 import "C"
@@ -293,6 +412,9 @@ func newClient(authID, authToken string, cfg *config) (*cClient, error) {
 		if cfg.allowInsecureHTTP != nil {
 			o.set_allow_insecure_http, o.allow_insecure_http = 1, boolInt(*cfg.allowInsecureHTTP)
 		}
+		if cfg.ext.logHandle != 0 { // log.go
+			o.set_log, o.log_level, o.log_handle = 1, C.int(cfg.ext.logLevel), C.uintptr_t(cfg.ext.logHandle)
+		}
 	}
 	if cs.err != nil {
 		return nil, cs.err
@@ -340,36 +462,43 @@ func startStream(p *cClient, callUUID, serviceURL string, sp *StreamParams) (str
 	defer cs.free()
 	call := cs.add("call_uuid", callUUID)
 	url := cs.add("service_url", serviceURL)
-	var params *C.gplivo_params
-	if sp != nil {
-		params = new(C.gplivo_params) // Go memory holding only C pointers
-		if sp.Bidirectional != nil {
-			params.set_bidirectional, params.bidirectional = 1, boolInt(*sp.Bidirectional)
-		}
-		params.audio_track = cs.optional("audio_track", sp.AudioTrack)
-		params.status_callback_url = cs.optional("status_callback_url", sp.StatusCallbackURL)
-		params.status_callback_method = cs.optional("status_callback_method", sp.StatusCallbackMethod)
-		params.content_type = cs.optional("content_type", sp.ContentType)
-		params.extra_headers = cs.optional("extra_headers", sp.ExtraHeaders)
-		if sp.CxBot != nil {
-			params.set_cx_bot, params.cx_bot = 1, boolInt(*sp.CxBot)
-		}
-		if sp.StreamTimeout < 0 && cs.err == nil {
-			cs.err = &Error{Code: CodeInvalidArgument, Message: "stream_timeout must not be negative"}
-		}
-		if uint64(sp.StreamTimeout) > math.MaxUint32 && sp.StreamTimeout > 0 && cs.err == nil {
-			cs.err = &Error{Code: CodeInvalidArgument, Message: "stream_timeout is more than 4294967295 seconds"}
-		}
-		if sp.StreamTimeout > 0 {
-			params.set_stream_timeout, params.stream_timeout = 1, clampU32(sp.StreamTimeout)
-		}
-	}
+	params := cParams(&cs, sp)
 	if cs.err != nil {
 		return "", cs.err
 	}
 	var r C.gplivo_result
 	C.gplivo_start_stream(p, call, url, params, &r)
 	return take(&r)
+}
+
+// cParams converts sp (nil: API defaults) for gplivo_params_build, recording a refused
+// value in cs.err. Shared by the blocking and the queued start.
+func cParams(cs *cstrings, sp *StreamParams) *C.gplivo_params {
+	if sp == nil {
+		return nil
+	}
+	params := new(C.gplivo_params) // Go memory holding only C pointers
+	if sp.Bidirectional != nil {
+		params.set_bidirectional, params.bidirectional = 1, boolInt(*sp.Bidirectional)
+	}
+	params.audio_track = cs.optional("audio_track", sp.AudioTrack)
+	params.status_callback_url = cs.optional("status_callback_url", sp.StatusCallbackURL)
+	params.status_callback_method = cs.optional("status_callback_method", sp.StatusCallbackMethod)
+	params.content_type = cs.optional("content_type", sp.ContentType)
+	params.extra_headers = cs.optional("extra_headers", sp.ExtraHeaders)
+	if sp.CxBot != nil {
+		params.set_cx_bot, params.cx_bot = 1, boolInt(*sp.CxBot)
+	}
+	if sp.StreamTimeout < 0 && cs.err == nil {
+		cs.err = &Error{Code: CodeInvalidArgument, Message: "stream_timeout must not be negative"}
+	}
+	if uint64(sp.StreamTimeout) > math.MaxUint32 && sp.StreamTimeout > 0 && cs.err == nil {
+		cs.err = &Error{Code: CodeInvalidArgument, Message: "stream_timeout is more than 4294967295 seconds"}
+	}
+	if sp.StreamTimeout > 0 {
+		params.set_stream_timeout, params.stream_timeout = 1, clampU32(sp.StreamTimeout)
+	}
+	return params
 }
 
 func getStream(p *cClient, callUUID, streamUUID string) (string, int, error) {
@@ -415,3 +544,115 @@ const headerVersion = C.PLIVO_VERSION
 
 // cClient is the library's opaque client handle.
 type cClient = C.PlivoClient
+
+// ---- Completion queues (queue.go) and stats (stats.go) ----
+
+type cQueue = C.PlivoQueue
+
+func queueNew(p *cClient, maxInFlight int) (*cQueue, int, error) {
+	var r C.gplivo_result
+	q := C.gplivo_queue_new(p, clampU32(maxInFlight), &r)
+	_, err := take(&r)
+	if q == nil && err == nil {
+		err = &Error{Code: CodeInternal, Message: "plivo_queue_new returned NULL without an error"}
+	}
+	if q == nil {
+		return nil, -1, err
+	}
+	return q, int(C.plivo_queue_fd(q)), nil
+}
+
+func queueFree(q *cQueue) { C.plivo_queue_free(q) }
+
+// queueSubmit submits one operation with tag; nothing is queued when it returns an error.
+func queueSubmit(q *cQueue, op opKind, tag uint64, a1, a2 string, sp *StreamParams) error {
+	var cs cstrings
+	defer cs.free()
+	call := cs.add("call_uuid", a1)
+	var second *C.char
+	var params *C.gplivo_params
+	switch op {
+	case opStop, opGet:
+		second = cs.add("stream_uuid", a2)
+	case opStart:
+		second = cs.add("service_url", a2)
+		params = cParams(&cs, sp)
+	}
+	if cs.err != nil {
+		return cs.err
+	}
+	t := C.uint64_t(tag)
+	var r C.gplivo_result
+	switch op {
+	case opStop:
+		C.gplivo_queue_stop_stream(q, call, second, t, &r)
+	case opStopAll:
+		C.gplivo_queue_stop_all_streams(q, call, t, &r)
+	case opStart:
+		C.gplivo_queue_start_stream(q, call, second, params, t, &r)
+	case opGet:
+		C.gplivo_queue_get_stream(q, call, second, t, &r)
+	case opList:
+		C.gplivo_queue_list_streams(q, call, t, &r)
+	default:
+		return &Error{Code: CodeInternal, Message: "unknown queue operation"}
+	}
+	_, err := take(&r)
+	return err
+}
+
+// queueCancel cancels the requests with tag; false when none was still running.
+func queueCancel(q *cQueue, tag uint64) bool {
+	return C.gplivo_queue_cancel(q, C.uint64_t(tag)) == C.PLIVO_OK
+}
+
+// qResult is a taken result, copied into Go memory.
+type qResult struct {
+	tag        uint64
+	code       Code
+	httpStatus int
+	message    string
+	apiID      string
+	body       string
+	attempts   int
+	elapsed    time.Duration
+}
+
+const takeBatch = 64
+
+// queueTake waits up to timeoutMS for fd to be readable, then takes up to takeBatch
+// results into dst (two cgo calls per batch).
+func queueTake(q *cQueue, fd int, timeoutMS int, dst []qResult) []qResult {
+	var buf [takeBatch]C.gplivo_qres // Go memory holding only C pointers
+	n := int(C.gplivo_queue_take(q, C.int(fd), C.int(timeoutMS), &buf[0], C.int(takeBatch)))
+	for i := 0; i < n; i++ {
+		b := &buf[i]
+		r := qResult{
+			tag:        uint64(b.tag),
+			code:       Code(b.code),
+			httpStatus: int(b.http_status),
+			attempts:   int(b.attempts),
+			elapsed:    time.Duration(b.elapsed_us) * time.Microsecond,
+		}
+		if b.message != nil {
+			r.message = C.GoString(b.message)
+		}
+		if b.api_id != nil {
+			r.apiID = C.GoString(b.api_id)
+		}
+		if b.body != nil {
+			r.body = C.GoString(b.body)
+		}
+		dst = append(dst, r)
+	}
+	if n > 0 {
+		C.gplivo_qres_free(&buf[0], C.int(n))
+	}
+	return dst
+}
+
+func clientStats(p *cClient) (string, error) {
+	var r C.gplivo_result
+	C.gplivo_client_stats(p, &r)
+	return take(&r)
+}

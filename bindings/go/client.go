@@ -16,6 +16,7 @@ type config struct {
 	proxy             *string
 	caFile            *string
 	allowInsecureHTTP *bool
+	ext               extConfig // log.go, queue.go: WithLogger, WithMaxInFlight
 }
 
 // Option configures NewClient. Each maps to one plivo_options_set_* function; values
@@ -73,8 +74,9 @@ func WithAllowInsecureHTTP(allow bool) Option {
 // connection pool; create one and keep it. Close frees it; Close waits for calls in
 // flight to finish, and calls made after Close fail with CodeInvalidArgument.
 type Client struct {
-	mu sync.RWMutex // read-held by every call, write-held by Close
-	p  *cClient
+	mu  sync.RWMutex // read-held by every call, write-held by Close
+	p   *cClient
+	ext clientExt // queue.go: the completion queue and the log handle
 }
 
 // NewClient creates a client. An empty authID or authToken is read from the
@@ -89,14 +91,18 @@ func NewClient(authID, authToken string, opts ...Option) (*Client, error) {
 			o(&cfg)
 		}
 	}
+	if err := cfg.ext.prepare(&cfg); err != nil {
+		return nil, err
+	}
 	p, err := newClient(authID, authToken, &cfg)
 	if err != nil {
 		if p != nil { // cannot happen; never leak
 			freeClient(p)
 		}
+		cfg.ext.release()
 		return nil, err
 	}
-	c := &Client{p: p}
+	c := &Client{p: p, ext: cfg.ext.client()}
 	runtime.SetFinalizer(c, func(c *Client) { _ = c.Close() })
 	return c, nil
 }
@@ -112,11 +118,14 @@ func (c *Client) Close() error {
 	c.mu.Lock()
 	p := c.p
 	c.p = nil
+	ext := c.ext.detach()
 	c.mu.Unlock()
+	ext.closeQueue() // before the client: no reader left, then plivo_queue_free
 	if p != nil {
 		freeClient(p)
 		runtime.SetFinalizer(c, nil)
 	}
+	ext.release() // the log handle, once the client and its queue are freed
 	return nil
 }
 

@@ -20,6 +20,8 @@ const (
 	CodeTransport       Code = 10 // PLIVO_ERR_TRANSPORT: DNS, connect, TLS, connection closed
 	CodeInvalidResponse Code = 11 // PLIVO_ERR_INVALID_RESPONSE: not HTTP, unexpected body, body over 1 MiB
 	CodeInternal        Code = 12 // PLIVO_ERR_INTERNAL: a bug in libplivo (or in this binding)
+	CodeBusy            Code = 13 // PLIVO_ERR_BUSY: a completion queue is full (the *Context methods wait instead)
+	CodeCancelled       Code = 14 // PLIVO_ERR_CANCELLED: cancelled (context done, or Close) before it completed
 )
 
 // String returns the C name of the code ("PLIVO_ERR_NO_ACTIVE_STREAM"), as given by
@@ -53,6 +55,18 @@ type Error struct {
 	HTTPStatus int
 	APIID      string
 	Message    string
+
+	cause error // what Unwrap returns: context.Canceled / DeadlineExceeded, or nil
+}
+
+// Unwrap returns the cause of a cancellation: for an error of a *Context method whose
+// context ended, ctx.Err() (so errors.Is(err, context.Canceled) and
+// errors.Is(err, ErrCancelled) both hold); nil otherwise.
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.cause
 }
 
 // Error implements error: "plivo: <message> (<CODE NAME>)". libplivo's messages
@@ -90,4 +104,6 @@ var (
 	ErrTransport       = sentinel(CodeTransport, "transport error")
 	ErrInvalidResponse = sentinel(CodeInvalidResponse, "invalid response")
 	ErrInternal        = sentinel(CodeInternal, "internal error")
+	ErrBusy            = sentinel(CodeBusy, "queue busy")
+	ErrCancelled       = sentinel(CodeCancelled, "cancelled")
 )

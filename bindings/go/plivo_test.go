@@ -54,6 +54,7 @@ func TestVersionAndCodeNames(t *testing.T) {
 		"PLIVO_ERR_BAD_REQUEST", "PLIVO_ERR_AUTHENTICATION", "PLIVO_ERR_NOT_FOUND",
 		"PLIVO_ERR_RATE_LIMITED", "PLIVO_ERR_SERVER", "PLIVO_ERR_HTTP", "PLIVO_ERR_TIMEOUT",
 		"PLIVO_ERR_TRANSPORT", "PLIVO_ERR_INVALID_RESPONSE", "PLIVO_ERR_INTERNAL",
+		"PLIVO_ERR_BUSY", "PLIVO_ERR_CANCELLED",
 	}
 	for i, n := range names {
 		if got := plivo.CodeName(i); got != n {
@@ -63,7 +64,7 @@ func TestVersionAndCodeNames(t *testing.T) {
 			t.Errorf("Code(%d).String() = %q, want %q", i, got, n)
 		}
 	}
-	for _, c := range []int{-1, 13, 1 << 31, 1<<32 + 2, -(1 << 40)} {
+	for _, c := range []int{-1, 15, 1 << 31, 1<<32 + 2, -(1 << 40)} {
 		if got := plivo.CodeName(c); got != "PLIVO_ERR_UNKNOWN" {
 			t.Errorf("CodeName(%d) = %q", c, got)
 		}
@@ -84,6 +85,8 @@ func TestVersionAndCodeNames(t *testing.T) {
 		{plivo.ErrTransport, plivo.CodeTransport},
 		{plivo.ErrInvalidResponse, plivo.CodeInvalidResponse},
 		{plivo.ErrInternal, plivo.CodeInternal},
+		{plivo.ErrBusy, plivo.CodeBusy},
+		{plivo.ErrCancelled, plivo.CodeCancelled},
 	}
 	for i, s := range sentinels {
 		if int(s.code) != i+1 {
