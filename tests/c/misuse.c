@@ -379,8 +379,10 @@ static void frees_and_readers(void)
         "PLIVO_ERR_TRANSPORT",
         "PLIVO_ERR_INVALID_RESPONSE",
         "PLIVO_ERR_INTERNAL",
+        "PLIVO_ERR_BUSY",
+        "PLIVO_ERR_CANCELLED",
     };
-    static const int unknown[] = {-1, 13, 100, INT_MIN, INT_MAX};
+    static const int unknown[] = {-1, 15, 100, INT_MIN, INT_MAX};
 
     /* Set an error, then call every non-fallible function: it must stay. */
     plivo_options_set_max_retries(o, 99);
@@ -391,7 +393,7 @@ static void frees_and_readers(void)
     plivo_client_free(NULL);
     plivo_options_free(NULL);
     plivo_stream_params_free(NULL);
-    for (i = 0; i < 13; i++)
+    for (i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
         CHECK(strcmp(plivo_code_name(i), names[i]) == 0, "code_name(%d)", i);
     for (i = 0; i < (int)(sizeof unknown / sizeof unknown[0]); i++)
         CHECK(strcmp(plivo_code_name(unknown[i]), "PLIVO_ERR_UNKNOWN") == 0,
