@@ -132,6 +132,12 @@ pub struct Cli {
     /// Keep at most this many entries in the /__admin/requests/ log (oldest dropped; 0 = none).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub request_log_limit: usize,
+
+    /// Delay every answer under /v1/ by this many milliseconds, like a WAN round trip
+    /// to the real API (admin endpoints answer at once). For keeping many requests in
+    /// flight in tests and benchmarks.
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=60_000))]
+    pub latency_ms: u32,
 }
 
 /// A `--seed` value.

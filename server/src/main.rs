@@ -60,12 +60,14 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let state = Arc::new(State::new(
+    let mut state = State::new(
         cli.auth_id(),
         cli.auth_token(),
         cli.verbose,
         cli.request_log_limit,
-    ));
+    );
+    state.latency = std::time::Duration::from_millis(cli.latency_ms.into());
+    let state = Arc::new(state);
     for seed in &cli.seed {
         state.seed(&seed.call, &seed.streams);
     }

@@ -68,6 +68,9 @@ async fn handle(
         Err(e) if e.is::<http_body_util::LengthLimitError>() => None,
         Err(e) => return Err(io::Error::other(e)),
     };
+    if !state.latency.is_zero() && target.starts_with("/v1/") {
+        tokio::time::sleep(state.latency).await;
+    }
     let outcome = match &body {
         Some(body) => {
             request.body = body;

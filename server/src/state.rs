@@ -212,6 +212,8 @@ pub struct State {
     pub auth_id: String,
     auth_token: String,
     pub verbose: bool,
+    /// Added before every answer under /v1/ (`--latency-ms`): a WAN round trip.
+    pub latency: std::time::Duration,
     log_limit: usize,
     calls: Mutex<HashMap<String, Call>>,
     fault_counters: Mutex<HashMap<String, u64>>,
@@ -232,6 +234,7 @@ impl State {
             auth_id,
             auth_token,
             verbose,
+            latency: std::time::Duration::ZERO,
             log_limit,
             calls: Mutex::new(HashMap::new()),
             fault_counters: Mutex::new(HashMap::new()),

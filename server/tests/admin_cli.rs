@@ -214,3 +214,41 @@ fn help_documents_and_token_never_printed() {
     assert!(!all.contains("env-secret-token"));
     assert!(!all.contains(&auth[6..]), "the Authorization header leaked");
 }
+
+/// `--latency-ms` delays answers under /v1/ (a WAN round trip), never the admin
+/// endpoints, and delays concurrent requests side by side, not one after another.
+#[test]
+fn latency_delays_api_answers_only() {
+    use std::time::{Duration, Instant};
+    let server = Server::start(&["--latency-ms", "150", "--seed", "c1:s1"]);
+    let started = Instant::now();
+    assert_eq!(
+        server.request("GET", "/__admin/stats/", &[], b"").status,
+        200
+    );
+    assert!(started.elapsed() < Duration::from_millis(150));
+    let path = "Call/c1/Stream/s1/";
+    let started = Instant::now();
+    let took: Vec<Duration> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    let begun = Instant::now();
+                    let resp = server.api("GET", path, None);
+                    assert_eq!(resp.status, 200, "{resp:?}");
+                    begun.elapsed()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        took.iter().all(|t| *t >= Duration::from_millis(150)),
+        "{took:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(8 * 150),
+        "{:?}",
+        started.elapsed()
+    );
+}

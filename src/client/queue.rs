@@ -86,12 +86,18 @@ impl Request {
     fn operation(&self) -> String {
         use super::shown;
         match self {
-            Request::StopStream { call_uuid, stream_uuid } => format!(
+            Request::StopStream {
+                call_uuid,
+                stream_uuid,
+            } => format!(
                 "stop_stream(call_uuid={}, stream_uuid={})",
                 shown(call_uuid),
                 shown(stream_uuid)
             ),
-            Request::GetStream { call_uuid, stream_uuid } => format!(
+            Request::GetStream {
+                call_uuid,
+                stream_uuid,
+            } => format!(
                 "get_stream(call_uuid={}, stream_uuid={})",
                 shown(call_uuid),
                 shown(stream_uuid)
