@@ -82,6 +82,11 @@ struct Stamped<T> {
     pid: u32,
     value: T,
     sockets: Arc<OpenSockets>,
+    /// The pool this one replaced in a forked child: never used or freed here, but
+    /// kept reachable, so that leak checkers (valgrind, LSan) in a child see memory
+    /// kept on purpose rather than lost.
+    #[allow(dead_code)] // held only to stay reachable
+    inherited: *mut Stamped<T>,
 }
 
 /// A value (the connection pool) made anew in each process that uses it.
@@ -122,6 +127,7 @@ impl<T> PerProcess<T> {
             pid,
             value: (self.make)(sockets.clone()),
             sockets,
+            inherited: seen,
         }));
         match self
             .current
