@@ -75,6 +75,7 @@ done
 example="$REPO/bindings/c/stop_stream.c"
 gcc "${CFLAGS[@]}" "$example" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/stop_stream"
 gcc "${CFLAGS[@]}" "$example" "$LIB/libplivo.a" $NATIVE_LIBS -o "$work/stop_stream-static"
+gcc "${CFLAGS[@]}" "$REPO/bindings/c/poll_stops.c" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/poll_stops"
 if ldd "$work/misuse-static" | grep -q libplivo; then
     echo "misuse-static links libplivo.so: the static build is not static" >&2
     exit 1
@@ -115,6 +116,19 @@ example_twice() { # example_twice COMMAND...: the README demo, first stop 0, sec
 step "bindings/c/stop_stream.c (libplivo.so): exit 0 then 2" example_twice "$work/stop_stream"
 step "bindings/c/stop_stream.c (libplivo.a): exit 0 then 2" example_twice "$work/stop_stream-static"
 step "bindings/c/stop_stream.c (valgrind): exit 0 then 2" example_twice "${VALGRIND[@]}" "$work/stop_stream"
+
+# bindings/c/poll_stops.c: 1000 stops from a poll() loop on a completion queue, one
+# result per submit, every stop 204; then the same under valgrind (no leak).
+poll_stops_1000() { # poll_stops_1000 COMMAND...
+    local streams
+    streams=$(seq -s, -f 's%g' 0 999)
+    start_server PSRV --auth-id "$PLIVO_AUTH_ID" --auth-token "$PLIVO_AUTH_TOKEN" \
+        --seed "poll-call:$streams" 2>>"$work/server.log"
+    server_pids+=("$PSRV_PID")
+    PLIVO_BASE_URL=$PSRV_URL "$@" poll-call 1000 64
+}
+step "bindings/c/poll_stops.c: 1000 stops from poll()" poll_stops_1000 "$work/poll_stops"
+step "bindings/c/poll_stops.c (valgrind)" poll_stops_1000 "${VALGRIND[@]}" "$work/poll_stops"
 
 echo
 for name in "${failed[@]}"; do
