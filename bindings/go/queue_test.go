@@ -447,11 +447,11 @@ func TestWithMaxInFlightRange(t *testing.T) {
 func TestContextRefusedFreesSlot(t *testing.T) {
 	srv := startServer(t, nil, "CA1:S1")
 	c := srv.client(t, plivo.WithMaxInFlight(1))
-	for i := 0; i < 5; i++ {
-		wantCode(t, c.StopStreamContext(context.Background(), "CA1", "bad id"), plivo.ErrInvalidArgument, plivo.CodeInvalidArgument, 0)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	for i := 0; i < 5; i++ {
+		wantCode(t, c.StopStreamContext(ctx, "CA1", "bad id"), plivo.ErrInvalidArgument, plivo.CodeInvalidArgument, 0)
+	}
 	if err := c.StopStreamContext(ctx, "CA1", "S1"); err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ fresh_server() {
 }
 
 echo "== compiling (gcc ${CFLAGS[*]})"
-for t in misuse e2e; do
+for t in misuse e2e hygiene; do
     gcc "${CFLAGS[@]}" "$here/$t.c" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -lpthread \
         -o "$work/$t"
     gcc "${CFLAGS[@]}" "$here/$t.c" "$LIB/libplivo.a" $NATIVE_LIBS -o "$work/$t-static"
@@ -52,6 +52,7 @@ done
 example="$REPO/bindings/c/stop_stream.c"
 gcc "${CFLAGS[@]}" "$example" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/stop_stream"
 gcc "${CFLAGS[@]}" "$example" "$LIB/libplivo.a" $NATIVE_LIBS -o "$work/stop_stream-static"
+gcc "${CFLAGS[@]}" "$REPO/bindings/c/poll_stops.c" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/poll_stops"
 if ldd "$work/misuse-static" | grep -q libplivo; then
     echo "misuse-static links libplivo.so: the static build is not static" >&2
     exit 1
@@ -81,5 +82,27 @@ example_twice() { fresh_server && stop_twice demo-call demo-stream "$@"; }
 check "bindings/c/stop_stream.c (libplivo.so): exit 0 then 2" example_twice "$work/stop_stream"
 check "bindings/c/stop_stream.c (libplivo.a): exit 0 then 2" example_twice "$work/stop_stream-static"
 check "bindings/c/stop_stream.c (valgrind): exit 0 then 2" example_twice "${VALGRIND[@]}" "$work/stop_stream"
+
+# bindings/c/poll_stops.c: 1000 stops from a poll() loop on a completion queue, one
+# result per submit, every stop 204; then the same under valgrind (no leak).
+poll_stops_1000() { # poll_stops_1000 COMMAND...
+    local streams
+    streams=$(seq -s, -f 's%g' 0 999)
+    start_server PSRV --auth-id "$PLIVO_AUTH_ID" --auth-token "$PLIVO_AUTH_TOKEN" \
+        --seed "poll-call:$streams" 2>>"$work/server.log"
+    PLIVO_BASE_URL=$PSRV_URL "$@" poll-call 1000 64
+}
+check "bindings/c/poll_stops.c: 1000 stops from poll()" poll_stops_1000 "$work/poll_stops"
+check "bindings/c/poll_stops.c (valgrind)" poll_stops_1000 "${VALGRIND[@]}" "$work/poll_stops"
+
+# tests/c/hygiene.c: fork with a shared client, fork during calls, 204s with bodies.
+hygiene() { # hygiene COMMAND...
+    start_server HSRV --auth-id "$PLIVO_AUTH_ID" --auth-token "$PLIVO_AUTH_TOKEN" \
+        --seed "hyg-call:s0,s1,s2,s3,s4" 2>>"$work/server.log"
+    PLIVO_BASE_URL=$HSRV_URL "$@"
+}
+check "hygiene: fork, fork during calls, 204 bodies (libplivo.so)" hygiene "$work/hygiene"
+check "hygiene (valgrind)" hygiene "${VALGRIND[@]}" "$work/hygiene"
+check "hygiene (ASan+UBSan)" hygiene "$work/hygiene-asan"
 
 report
