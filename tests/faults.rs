@@ -15,7 +15,7 @@ mod common;
 use std::ffi::c_char;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -376,12 +376,33 @@ fn short(message: &Option<String>) -> String {
     m.replace('|', "\\|")
 }
 
+static LOG_LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn collect_line(
+    user: *mut std::ffi::c_void,
+    _level: PlivoLogLevel,
+    line: *const std::ffi::c_char,
+) {
+    let lines = unsafe { &*(user as *const Mutex<Vec<String>>) };
+    let line = unsafe { std::ffi::CStr::from_ptr(line) };
+    lines
+        .lock()
+        .unwrap()
+        .push(line.to_string_lossy().into_owned());
+}
+
 #[test]
 fn fault_matrix() {
     let server = Arc::new(Server::start(&[]));
+    // The whole matrix runs with a DEBUG log callback: no line may hold a secret.
     let client = Arc::new(server.client_with(|o| {
         assert_eq!(plivo_options_set_timeout_ms(o, TIMEOUT_MS), PLIVO_OK);
         assert_eq!(plivo_options_set_max_retries(o, RETRIES), PLIVO_OK);
+        let user = &LOG_LINES as *const Mutex<Vec<String>> as *mut std::ffi::c_void;
+        assert_eq!(
+            plivo_options_set_log_callback(o, 4, Some(collect_line), user),
+            PLIVO_OK
+        );
     }));
     let cases = Arc::new(matrix());
     // Several threads share the one client (as a call-control process would); each case
@@ -433,6 +454,13 @@ fn fault_matrix() {
         ));
     }
     println!("\nFault matrix (timeout_ms {TIMEOUT_MS}, max_retries {RETRIES}):\n\n{table}");
+    let lines = std::mem::take(&mut *LOG_LINES.lock().unwrap());
+    assert!(lines.len() >= cases.len(), "{} log lines", lines.len());
+    for line in &lines {
+        if let Err(leak) = check_no_secret(line) {
+            failures.push(format!("log line {line:?}: {leak}"));
+        }
+    }
     let exe = std::env::current_exe().unwrap();
     if let Some(target) = exe.ancestors().nth(3) {
         let _ = std::fs::write(target.join("fault-matrix.md"), &table);
