@@ -10,6 +10,7 @@
  *
  * Children report through their exit status only and end with _exit; they keep the
  * inherited client (a global) so that a leak checker sees it as reachable. */
+#define _DEFAULT_SOURCE /* usleep */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <signal.h>
