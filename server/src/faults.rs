@@ -131,9 +131,12 @@ const GROUPS: &[Group] = &[
         &[
             ("204body", Action::Raw(RawFault::Body204)),
             ("204chunked", Action::Raw(RawFault::Chunked204)),
+            ("204late", Action::Raw(RawFault::Late204)),
         ],
-        "204 carrying a body (Content-Length / chunked);\n\
-         the connection stays open and keeps serving",
+        "204 carrying a body (Content-Length / chunked), head\n\
+         and body in one write; 204late: the body 5 ms after\n\
+         the head, in a second write; the connection stays\n\
+         open and keeps serving",
     ),
 ];
 

@@ -11,6 +11,7 @@
 //! close is a TCP RST). This works on any request of any connection, fresh or reused.
 
 use std::io;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -51,7 +52,8 @@ pub fn fault_bytes(fault: RawFault) -> Option<(Vec<u8>, bool)> {
             v.extend_from_slice(b"5\r\nhello\r\nZZ\r\n...");
             (v, false)
         }
-        RawFault::Body204 => {
+        // The same bytes; `pause_of` splits a Late204 after its head.
+        RawFault::Body204 | RawFault::Late204 => {
             let body = format!(
                 "{{\"api_id\":\"{}\",\"message\":\"stream stopped\"}}",
                 new_api_id()
@@ -104,6 +106,18 @@ struct PendingRaw {
     bytes: Vec<u8>,
     pos: usize,
     keep_open: bool,
+    /// Where the bytes pause, and the pause (204late: head, 5 ms, body).
+    pause: Option<(usize, Pin<Box<tokio::time::Sleep>>)>,
+}
+
+/// Where a fault's bytes pause: after the head of a `Late204`.
+fn pause_of(fault: RawFault, bytes: &[u8]) -> Option<(usize, Pin<Box<tokio::time::Sleep>>)> {
+    if !matches!(fault, RawFault::Late204) {
+        return None;
+    }
+    let head_end = bytes.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let pause = tokio::time::sleep(std::time::Duration::from_millis(5));
+    Some((head_end, Box::pin(pause)))
 }
 
 /// The socket as hyper sees it (see the module doc).
@@ -153,6 +167,7 @@ impl AsyncWrite for ConnIo {
                     }
                     Some((bytes, keep_open)) => {
                         this.pending = Some(PendingRaw {
+                            pause: pause_of(fault, &bytes),
                             bytes,
                             pos: 0,
                             keep_open,
@@ -164,7 +179,18 @@ impl AsyncWrite for ConnIo {
         let ConnIo { tcp, pending, .. } = this;
         let p = pending.as_mut().expect("pending raw bytes");
         while p.pos < p.bytes.len() {
-            match Pin::new(&mut *tcp).poll_write(cx, &p.bytes[p.pos..]) {
+            let end = match &mut p.pause {
+                Some((at, pause)) if p.pos == *at => {
+                    if pause.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    p.pause = None;
+                    p.bytes.len()
+                }
+                Some((at, _)) => *at,
+                None => p.bytes.len(),
+            };
+            match Pin::new(&mut *tcp).poll_write(cx, &p.bytes[p.pos..end]) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => p.pos += n,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

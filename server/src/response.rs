@@ -30,6 +30,8 @@ pub enum RawFault {
     BadChunk,
     Body204,
     Chunked204,
+    /// A 204 whose head and body leave in two writes, the body a moment later.
+    Late204,
 }
 
 /// The result of handling one request.
