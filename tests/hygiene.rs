@@ -124,3 +124,26 @@ fn a_plain_204_keeps_its_connection() {
     }
     assert_eq!(server.accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// The server restarts while the client holds a pooled connection to it: the next call
+/// finds the old connection dead in the pool and succeeds on a new one.
+#[test]
+fn a_server_restart_is_survived_on_a_new_connection() {
+    let first = Server::start(&["c1:s1,s2"]);
+    let client = first.client();
+    assert_eq!(client.stop("c1", "s1"), PLIVO_OK, "{:?}", last_error());
+    let port = first
+        .base_url
+        .trim_end_matches("/v1/")
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    drop(first); // killed: its end of the pooled connection is closed
+    let listen = format!("127.0.0.1:{port}");
+    let second = Server::start_with(&["--listen", &listen, "--seed", "c1:s1,s2"]);
+    assert_eq!(second.base_url, format!("http://127.0.0.1:{port}/v1/"));
+    for stream in ["s1", "s2"] {
+        assert_eq!(client.stop("c1", stream), PLIVO_OK, "{:?}", last_error());
+    }
+}

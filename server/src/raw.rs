@@ -10,8 +10,8 @@
 //! drops the connection (the "close" modes; `Reset` also sets SO_LINGER 0 first so the
 //! close is a TCP RST). This works on any request of any connection, fresh or reused.
 
-use std::io;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;

@@ -41,7 +41,7 @@ fresh_server() {
 }
 
 echo "== compiling (gcc ${CFLAGS[*]})"
-for t in misuse e2e hygiene; do
+for t in misuse e2e hygiene hosts; do
     gcc "${CFLAGS[@]}" "$here/$t.c" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -lpthread \
         -o "$work/$t"
     gcc "${CFLAGS[@]}" "$here/$t.c" "$LIB/libplivo.a" $NATIVE_LIBS -o "$work/$t-static"
@@ -49,6 +49,8 @@ for t in misuse e2e hygiene; do
         -fno-sanitize-recover=undefined "$here/$t.c" -L"$LIB" -lplivo \
         -Wl,-rpath,"$LIB" -lpthread -o "$work/$t-asan"
 done
+# Not linked against libplivo: it dlopens it, so that every load is a real one.
+gcc "${CFLAGS[@]}" "$here/reload.c" -ldl -o "$work/reload"
 example="$REPO/bindings/c/stop_stream.c"
 gcc "${CFLAGS[@]}" "$example" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/stop_stream"
 gcc "${CFLAGS[@]}" "$example" "$LIB/libplivo.a" $NATIVE_LIBS -o "$work/stop_stream-static"
@@ -104,5 +106,11 @@ hygiene() { # hygiene COMMAND...
 check "hygiene: fork, fork during calls, 204 bodies (libplivo.so)" hygiene "$work/hygiene"
 check "hygiene (valgrind)" hygiene "${VALGRIND[@]}" "$work/hygiene"
 check "hygiene (ASan+UBSan)" hygiene "$work/hygiene-asan"
+
+# tests/c/hosts.c and reload.c: timer signals without SA_RESTART, every descriptor
+# taken, module reload (dlopen/dlclose 20 times).
+check "hosts: signals, descriptor exhaustion" run_e2e "$work/hosts"
+check "hosts (ASan+UBSan)" run_e2e "$work/hosts-asan"
+check "reload: dlopen/use/dlclose x20" run_e2e "$work/reload" "$LIB/libplivo.so"
 
 report

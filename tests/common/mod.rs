@@ -47,11 +47,15 @@ pub struct Server {
 impl Server {
     /// Start with the test account and these seeds (`CALL:STREAM,STREAM`).
     pub fn start(seeds: &[&str]) -> Server {
+        let args: Vec<&str> = seeds.iter().flat_map(|seed| ["--seed", seed]).collect();
+        Server::start_with(&args)
+    }
+
+    /// Start with the test account and these further arguments.
+    pub fn start_with(args: &[&str]) -> Server {
         let mut cmd = Command::new(server_bin());
         cmd.args(["--auth-id", AUTH_ID, "--auth-token", AUTH_TOKEN]);
-        for seed in seeds {
-            cmd.args(["--seed", seed]);
-        }
+        cmd.args(args);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
