@@ -9,31 +9,19 @@
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::client::{Error, Reply};
+use crate::client::Error;
 
 use super::code::PlivoCode;
 use super::last_error;
-
-/// What a successful call records: the HTTP status (0 when nothing was sent) and the
-/// answer's `api_id`.
-#[derive(Default)]
-pub(crate) struct Done {
-    pub http_status: u16,
-    pub api_id: Option<String>,
-}
-
-impl<T> From<Reply<T>> for Done {
-    fn from(reply: Reply<T>) -> Done {
-        Done {
-            http_status: reply.status,
-            api_id: reply.api_id,
-        }
-    }
-}
+pub(crate) use super::last_error::SuccessRecord;
+pub(crate) use super::panic::guard_or;
 
 /// Run a fallible body that returns a result code. `function` names the exported
 /// function in messages that do not already name an operation.
-pub(crate) fn call(function: &str, body: impl FnOnce() -> Result<Done, Error>) -> PlivoCode {
+pub(crate) fn call(
+    function: &str,
+    body: impl FnOnce() -> Result<SuccessRecord, Error>,
+) -> PlivoCode {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(done)) => {
             last_error::record_success(&done);
@@ -57,14 +45,9 @@ pub(crate) fn construct<T>(function: &str, body: impl FnOnce() -> Result<T, Erro
     let mut made = None;
     call(function, || {
         made = Some(body()?);
-        Ok(Done::default())
+        Ok(SuccessRecord::default())
     });
     made.map_or(std::ptr::null_mut(), |value| Box::into_raw(Box::new(value)))
-}
-
-/// Run an infallible function; a panic returns `fallback` and leaves no trace.
-pub(crate) fn guard_or<T>(fallback: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
 /// Free a value made by [`construct`]; NULL is a no-op.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::client::{Client, Error, Options};
 
 use super::boundary::{
-    arg_ref, arg_str, call, clear_out, construct, free, opt_str, put_string, Done,
+    arg_ref, arg_str, call, clear_out, construct, free, opt_str, put_string, SuccessRecord,
 };
 use super::code::PlivoCode;
 use super::options::PlivoOptions;
@@ -271,7 +271,7 @@ pub extern "C" fn plivo_client_stats(
         let client = client_ref(client)?;
         require_out(json_out)?;
         put_string(json_out, super::stats::to_json(&client.stats()))?;
-        Ok(Done::default())
+        Ok(SuccessRecord::default())
     })
 }
 
@@ -287,8 +287,11 @@ fn require_out(out: *mut *mut c_char) -> Result<(), Error> {
 }
 
 /// Hand the reply's text to the caller and record its status and api_id.
-fn reply_string(out: *mut *mut c_char, reply: crate::client::Reply<String>) -> Result<Done, Error> {
-    let done = Done {
+fn reply_string(
+    out: *mut *mut c_char,
+    reply: crate::client::Reply<String>,
+) -> Result<SuccessRecord, Error> {
+    let done = SuccessRecord {
         http_status: reply.status,
         api_id: reply.api_id,
     };

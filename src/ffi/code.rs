@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use crate::client::ErrorKind;
 
-use super::boundary::guard_or;
+use super::panic::guard_or;
 
 /// Result of every fallible `plivo_*` function. `PLIVO_OK` is 0; the numbers are stable
 /// and will never be reused for another meaning. New codes may be added at the end:

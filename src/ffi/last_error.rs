@@ -4,10 +4,27 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CString};
 
-use crate::client::Error;
+use crate::client::{Error, Reply};
 
-use super::boundary::{guard_or, Done};
 use super::code::PlivoCode;
+use super::panic::guard_or;
+
+/// What a successful call records: the HTTP status (0 when nothing was sent) and the
+/// answer's `api_id`.
+#[derive(Default)]
+pub(crate) struct SuccessRecord {
+    pub http_status: u16,
+    pub api_id: Option<String>,
+}
+
+impl<T> From<Reply<T>> for SuccessRecord {
+    fn from(reply: Reply<T>) -> SuccessRecord {
+        SuccessRecord {
+            http_status: reply.status,
+            api_id: reply.api_id,
+        }
+    }
+}
 
 struct LastError {
     code: PlivoCode,
@@ -44,7 +61,7 @@ fn store(code: PlivoCode, message: Option<&str>, http_status: Option<u16>, api_i
     });
 }
 
-pub(crate) fn record_success(done: &Done) {
+pub(crate) fn record_success(done: &SuccessRecord) {
     let status = (done.http_status != 0).then_some(done.http_status);
     store(PlivoCode::PLIVO_OK, None, status, done.api_id.as_deref());
 }

@@ -11,6 +11,7 @@ mod client;
 mod code;
 mod last_error;
 mod options;
+mod panic;
 mod params;
 mod queue;
 mod stats;

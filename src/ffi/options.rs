@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::client::{LogLevel, Logger, Options};
 
-use super::boundary::{arg_mut, arg_str, call, construct, free, Done};
+use super::boundary::{arg_mut, arg_str, call, construct, free, SuccessRecord};
 use super::code::PlivoCode;
 
 /// Client options. Create with `plivo_options_new()`, set with the `plivo_options_set_*`
@@ -46,7 +46,7 @@ fn set(
 ) -> PlivoCode {
     call(function, || {
         apply(&mut arg_mut(options, "options")?.inner)?;
-        Ok(Done::default())
+        Ok(SuccessRecord::default())
     })
 }
 

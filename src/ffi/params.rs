@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use crate::client::{AudioTrack, CallbackMethod, ContentType, Error, StreamParams};
 
-use super::boundary::{arg_mut, arg_str, call, construct, free, Done};
+use super::boundary::{arg_mut, arg_str, call, construct, free, SuccessRecord};
 use super::code::PlivoCode;
 
 /// Optional parameters of a new stream. Create with `plivo_stream_params_new()`, set
@@ -40,7 +40,7 @@ fn set(
 ) -> PlivoCode {
     call(function, || {
         apply(&mut arg_mut(params, "params")?.inner)?;
-        Ok(Done::default())
+        Ok(SuccessRecord::default())
     })
 }
 

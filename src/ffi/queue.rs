@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::client::{Completion, Queue, Request, StreamParams};
 
-use super::boundary::{arg_ref, arg_str, call, construct, free, guard_or, Done};
+use super::boundary::{arg_ref, arg_str, call, construct, free, guard_or, SuccessRecord};
 use super::client::PlivoClient;
 use super::code::PlivoCode;
 use super::params::PlivoStreamParams;
@@ -139,7 +139,7 @@ fn submit(
             .inner
             .submit(request, tag)
             .map_err(|e| e.into_error())?;
-        Ok(Done::default())
+        Ok(SuccessRecord::default())
     })
 }
 
@@ -251,7 +251,7 @@ pub extern "C" fn plivo_queue_cancel(queue: *mut PlivoQueue, tag: u64) -> PlivoC
     call("plivo_queue_cancel", || {
         let queue = arg_ref(queue, "queue")?;
         queue.inner.cancel(tag).map_err(|e| e.into_error())?;
-        Ok(Done::default())
+        Ok(SuccessRecord::default())
     })
 }
 
