@@ -17,15 +17,25 @@ use super::observe::{ConnEvent, Observer};
 /// Set once to cancel a request; shared by the queue that may cancel it and the
 /// worker running it.
 #[derive(Debug, Default)]
-pub(crate) struct CancelFlag(AtomicBool);
+pub(crate) struct CancelFlag {
+    cancelled: AtomicBool,
+    abandoned: AtomicBool,
+}
 
 impl CancelFlag {
     pub(crate) fn cancel(&self) {
-        self.0.store(true, Ordering::Release);
+        self.cancelled.store(true, Ordering::Release);
+    }
+
+    /// Cancel a request whose queue is gone: nobody will take its result, and the host
+    /// may already have freed what its log callback uses, so it logs nothing more.
+    pub(crate) fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Release);
+        self.cancel();
     }
 
     pub(crate) fn is_set(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.cancelled.load(Ordering::Acquire)
     }
 }
 
@@ -58,6 +68,17 @@ pub(crate) fn run<R>(cancel: Option<&Arc<CancelFlag>>, body: impl FnOnce() -> R)
 pub(crate) fn cancelled() -> bool {
     CANCEL
         .try_with(|c| c.borrow().as_ref().is_some_and(|f| f.is_set()))
+        .unwrap_or(false)
+}
+
+/// Whether the request this thread is running was abandoned with its queue.
+pub(crate) fn abandoned() -> bool {
+    CANCEL
+        .try_with(|c| {
+            c.borrow()
+                .as_ref()
+                .is_some_and(|f| f.abandoned.load(Ordering::Acquire))
+        })
         .unwrap_or(false)
 }
 

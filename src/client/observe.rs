@@ -151,7 +151,11 @@ impl Observer {
         self.logger.as_ref().is_some_and(|l| level <= l.max_level)
     }
 
+    /// Log a line, unless its request was abandoned with a freed queue.
     pub(crate) fn log(&self, level: LogLevel, line: impl FnOnce() -> String) {
+        if super::exchange::abandoned() {
+            return;
+        }
         if let Some(logger) = self.logger.as_ref().filter(|l| level <= l.max_level) {
             (logger.sink)(level, &line());
         }

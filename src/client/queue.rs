@@ -566,7 +566,7 @@ impl Drop for Queue {
         state.waiting.clear();
         state.done.clear();
         for (_, running) in &state.running {
-            running.cancel.cancel();
+            running.cancel.abandon();
         }
         shared.changed.notify_all();
         let until = Instant::now() + FREE_WAIT;

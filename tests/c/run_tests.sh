@@ -49,6 +49,9 @@ for t in misuse e2e hygiene hosts; do
         -fno-sanitize-recover=undefined "$here/$t.c" -L"$LIB" -lplivo \
         -Wl,-rpath,"$LIB" -lpthread -o "$work/$t-asan"
 done
+gcc "${CFLAGS[@]}" -D_DEFAULT_SOURCE "$here/queue_free.c" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" \
+    -o "$work/queue_free"
+gcc -std=c99 -Wall -Wextra -Werror -shared -fPIC "$here/slow_lookup.c" -ldl -o "$work/slow_lookup.so"
 # Not linked against libplivo: it dlopens it, so that every load is a real one.
 gcc "${CFLAGS[@]}" "$here/reload.c" -ldl -o "$work/reload"
 example="$REPO/bindings/c/stop_stream.c"
@@ -112,5 +115,14 @@ check "hygiene (ASan+UBSan)" hygiene "$work/hygiene-asan"
 check "hosts: signals, descriptor exhaustion" run_e2e "$work/hosts"
 check "hosts (ASan+UBSan)" run_e2e "$work/hosts-asan"
 check "reload: dlopen/use/dlclose x20" run_e2e "$work/reload" "$LIB/libplivo.so"
+
+# tests/c/queue_free.c: a queue freed while its request waits on a 1 s name lookup
+# (getaddrinfo slowed by a preloaded shim; "localhost" comes from /etc/hosts).
+slow_lookup_free() {
+    fresh_server
+    PLIVO_BASE_URL=${PLIVO_BASE_URL/127.0.0.1/localhost} LD_PRELOAD="$work/slow_lookup.so" "$@"
+}
+check "queue_free: free during a slow lookup is prompt, no log line after it" \
+    slow_lookup_free "$work/queue_free"
 
 report
