@@ -579,7 +579,10 @@ struct PlivoQueue *plivo_queue_new(const struct PlivoClient *client, uint32_t ma
 /**
  * Free a queue: requests still pending are cancelled and get no result (they go with
  * the queue), results not taken are freed, and its threads are ended; returns within
- * about 200 ms. Results already taken stay valid. NULL is a no-op. Must not race with
+ * about 200 ms (every wait in the library, a name lookup included, looks for the
+ * cancel at least every 50 ms). Once it returns, no log line of its requests reaches
+ * the callback, so the host may free the callback's data. Results already taken stay
+ * valid. NULL is a no-op. Must not race with
  * another thread's use of the queue. Does not touch the last-error state.
  */
 void plivo_queue_free(struct PlivoQueue *queue);

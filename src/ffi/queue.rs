@@ -104,7 +104,10 @@ pub extern "C" fn plivo_queue_new(
 
 /// Free a queue: requests still pending are cancelled and get no result (they go with
 /// the queue), results not taken are freed, and its threads are ended; returns within
-/// about 200 ms. Results already taken stay valid. NULL is a no-op. Must not race with
+/// about 200 ms (every wait in the library, a name lookup included, looks for the
+/// cancel at least every 50 ms). Once it returns, no log line of its requests reaches
+/// the callback, so the host may free the callback's data. Results already taken stay
+/// valid. NULL is a no-op. Must not race with
 /// another thread's use of the queue. Does not touch the last-error state.
 #[no_mangle]
 pub extern "C" fn plivo_queue_free(queue: *mut PlivoQueue) {
