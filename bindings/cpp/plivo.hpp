@@ -494,10 +494,7 @@ public:
     }
     /** cx_bot (undocumented; sent by Plivo's own SDKs); unset, it is not sent. */
     Result try_cx_bot(bool cx_bot) noexcept {
-        Result r;
-        if (!usable(r, "plivo::StreamParams::cx_bot"))
-            return r;
-        return detail::last_result(plivo_stream_params_set_cx_bot(handle_, cx_bot));
+        return set("plivo::StreamParams::cx_bot", plivo_stream_params_set_cx_bot, cx_bot);
     }
 
 #if PLIVO_HPP_EXCEPTIONS
