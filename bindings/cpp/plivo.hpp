@@ -11,6 +11,12 @@
  *                        Move-only; NOT thread-safe while being modified.
  *   plivo::StreamParams  optional parameters of start_stream(). Move-only; NOT
  *                        thread-safe while being modified.
+ *   plivo::Queue         a completion queue on a Client: non-blocking requests for event
+ *                        loops, their outcomes signalled through one pollable descriptor.
+ *                        Move-only; thread-safe like Client.
+ *   plivo::Completion    the outcome of one queued request (tag, code, status, body...).
+ *                        Move-only.
+ *   plivo::LogSink       a std::function receiving the client's log lines (Options::log_sink).
  *   plivo::Error         the exception thrown by every throwing function.
  *   plivo::Result        what the noexcept try_* functions return instead of throwing.
  *
@@ -43,12 +49,26 @@
 #include "plivo.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#ifndef PLIVO_HPP_CXX17
+#if (defined(_MSVC_LANG) && _MSVC_LANG >= 201703L) || __cplusplus >= 201703L
+#define PLIVO_HPP_CXX17 1
+#else
+#define PLIVO_HPP_CXX17 0
+#endif
+#endif
+#if PLIVO_HPP_CXX17
+#include <string_view>
+#endif
 
 #ifndef PLIVO_HPP_EXCEPTIONS
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
@@ -343,6 +363,98 @@ private:
 
 } // namespace detail
 
+#if PLIVO_HPP_CXX17
+/** A borrowed, non-owning view of characters: std::string_view from C++17 on. */
+typedef std::string_view StringView;
+#else
+/** A borrowed, non-owning view of characters (std::string_view from C++17 on; this
+ *  minimal stand-in before): data(), size(), empty(), begin(), end(), operator[]. Use
+ *  plivo::to_string(v) or std::string(v.data(), v.size()) to copy it. */
+class StringView {
+public:
+    StringView() noexcept : data_(""), size_(0) {}
+    StringView(const char *data, std::size_t size) noexcept : data_(data), size_(size) {}
+    const char *data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+    std::size_t length() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    const char *begin() const noexcept { return data_; }
+    const char *end() const noexcept { return data_ + size_; }
+    char operator[](std::size_t i) const noexcept { return data_[i]; }
+
+private:
+    const char *data_;
+    std::size_t size_;
+};
+#endif
+
+/** A copy of the characters of `v`. */
+inline std::string to_string(StringView v) { return std::string(v.data(), v.size()); }
+
+/** How much a log sink hears: a level and every more severe one
+ *  (error < warn < info < debug). The values are PlivoLogLevel's. */
+enum class LogLevel : int {
+    error = PLIVO_LOG_ERROR, ///< a failed request (after its INFO line)
+    warn = PLIVO_LOG_WARN,   ///< a retry: why, and the wait before it
+    info = PLIVO_LOG_INFO,   ///< one line per completed request
+    debug = PLIVO_LOG_DEBUG  ///< connections opened, reused and discarded, and why
+};
+
+/** The level's name: "ERROR", "WARN", "INFO", "DEBUG" ("UNKNOWN" otherwise). */
+inline const char *log_level_name(LogLevel level) noexcept {
+    switch (level) {
+    case LogLevel::error: return "ERROR";
+    case LogLevel::warn: return "WARN";
+    case LogLevel::info: return "INFO";
+    case LogLevel::debug: return "DEBUG";
+    }
+    return "UNKNOWN";
+}
+
+/**
+ * Receives the client's log lines (see Options::log_sink()): the level, and the line,
+ * one event in `key=value` style without a trailing newline. The view is borrowed from
+ * the library and valid only during the call: copy it to keep it.
+ *
+ * Called on the thread doing the exchange (the caller's thread for a Client's blocking
+ * calls, a queue worker thread for a Queue's requests), possibly on several threads at
+ * once, never while the library holds a lock: it must be thread-safe. It must not call
+ * plivo.hpp or libplivo functions (other than plivo::version() and plivo::code_name()).
+ * An exception it throws is caught and dropped (it never unwinds into the library).
+ */
+typedef std::function<void(LogLevel, StringView)> LogSink;
+
+class Client;
+class Queue;
+
+namespace detail {
+
+/** The sink shared by an Options and every Client and Queue made from it (the C
+ *  objects hold a raw pointer to it as user_data). */
+struct LogState {
+    explicit LogState(LogSink s) : sink(std::move(s)) {}
+    LogSink sink;
+};
+typedef std::shared_ptr<const LogState> LogStatePtr;
+
+/** The PlivoLogCallback: calls the sink, catching everything it throws. */
+inline void log_trampoline(void *user_data, PlivoLogLevel level, const char *message) noexcept {
+    if (!user_data || !message)
+        return;
+    const LogState *state = static_cast<const LogState *>(user_data);
+#if PLIVO_HPP_EXCEPTIONS
+    try {
+        state->sink(static_cast<LogLevel>(level), StringView(message, std::strlen(message)));
+    } catch (...) {
+        // A C++ exception must never unwind through the library's frames.
+    }
+#else
+    state->sink(static_cast<LogLevel>(level), StringView(message, std::strlen(message)));
+#endif
+}
+
+} // namespace detail
+
 /**
  * Client options: an RAII owner of a PlivoOptions.
  *
@@ -408,6 +520,37 @@ public:
         return set("plivo::Options::allow_insecure_http", plivo_options_set_allow_insecure_http,
                    allow);
     }
+    /**
+     * Send the log lines of clients made from these options to `sink`, at `max_level`
+     * and every more severe level; an empty sink turns logging off (the default: the
+     * library is silent). Lines: one INFO per completed request (a call that sent
+     * something), an ERROR after it for a failed one, a WARN before each retry, DEBUG
+     * lines for connections `opened`, `reused` and `discarded`; never the auth token.
+     * See LogSink for the threads it runs on and what it may do.
+     *
+     * Ownership: the sink is held by a shared pointer that these Options, every Client
+     * made from them and every Queue made from such a Client keep, so it lives as long
+     * as any of them may call it (a Client copies the setting at construction; setting
+     * another sink later does not affect existing clients). A max_level that is not
+     * one of the four levels is PLIVO_ERR_INVALID_ARGUMENT and leaves the setting as it
+     * was.
+     */
+    Result try_log_sink(LogLevel max_level, LogSink sink) noexcept {
+        static const char where[] = "plivo::Options::log_sink";
+        if (!native_handle())
+            return detail::local_error(where, "the options object is empty (moved from)");
+        detail::LogStatePtr state;
+        if (sink)
+            state = std::make_shared<detail::LogState>(std::move(sink));
+        PlivoCode code = plivo_options_set_log_callback(
+            native_handle(), static_cast<PlivoLogLevel>(max_level),
+            state ? &detail::log_trampoline : nullptr,
+            const_cast<void *>(static_cast<const void *>(state.get())));
+        Result r = detail::last_result(code);
+        if (r)
+            log_ = std::move(state);
+        return r;
+    }
 
 #if PLIVO_HPP_EXCEPTIONS
     /** Throwing, chainable form of try_base_url(). */
@@ -426,8 +569,15 @@ public:
     Options &allow_insecure_http(bool allow = true) {
         return apply(try_allow_insecure_http(allow));
     }
+    /** Throwing, chainable form of try_log_sink(). */
+    Options &log_sink(LogLevel max_level, LogSink sink) {
+        return apply(try_log_sink(max_level, std::move(sink)));
+    }
 #endif
 
+private:
+    friend class Client;
+    detail::LogStatePtr log_; // the sink the C options point at (NULL: none)
 };
 
 /**
@@ -494,10 +644,7 @@ public:
     }
     /** cx_bot (undocumented; sent by Plivo's own SDKs); unset, it is not sent. */
     Result try_cx_bot(bool cx_bot) noexcept {
-        Result r;
-        if (!usable(r, "plivo::StreamParams::cx_bot"))
-            return r;
-        return detail::last_result(plivo_stream_params_set_cx_bot(handle_, cx_bot));
+        return set("plivo::StreamParams::cx_bot", plivo_stream_params_set_cx_bot, cx_bot);
     }
 
 #if PLIVO_HPP_EXCEPTIONS
@@ -580,8 +727,17 @@ public:
 #endif
 
     // Destroying frees the client and its connections (nothing to do when empty; no
-    // other thread may be using it). Move-only: moving takes over the other's client
-    // (freeing the current one; self-assignment is a no-op) and leaves the other empty.
+    // other thread may be using it; a Queue made from it keeps the C client, and the
+    // log sink, alive). Move-only: moving takes over the other's client (freeing the
+    // current one; self-assignment is a no-op) and leaves the other empty.
+    Client(Client &&) noexcept = default;
+    Client &operator=(Client &&other) noexcept {
+        if (this != &other) {
+            handle_ = std::move(other.handle_); // the C client first, then its log sink
+            log_ = std::move(other.log_);
+        }
+        return *this;
+    }
 
     /**
      * Noexcept construction, for code without exceptions: `result` receives the
@@ -683,7 +839,26 @@ public:
         return detail::owned_result(code, out);
     }
 
+    /** The client's counters since it was created, over all its threads and queues:
+     *  on success value() is a JSON object with "requests", "attempts", "retries",
+     *  "in_flight", "outcomes" (code name -> count), "connections" ("opened",
+     *  "reused", "discarded") and "latency_us" ("p50", "p90", "p99", "max"); every
+     *  value a non-negative integer (more members may be added). A request is a call
+     *  that sent something; counters move when it completes. Thread-safe and cheap. */
+    Result try_stats() const noexcept {
+        static const char where[] = "plivo::Client::stats";
+        Result r;
+        if (!usable(r, where))
+            return r;
+        char *out = nullptr;
+        PlivoCode code = plivo_client_stats(handle_.get(), &out);
+        return detail::owned_result(code, out);
+    }
+
 #if PLIVO_HPP_EXCEPTIONS
+    /** Throwing form of try_stats(); returns the JSON text. */
+    std::string stats() const { return detail::check(try_stats()); }
+
     /** Throwing form of try_stop_stream(): throws Error on any failure, including
      *  PLIVO_ERR_NO_ACTIVE_STREAM (test e.is_no_active_stream() to treat an already
      *  stopped stream as success). */
@@ -732,6 +907,7 @@ private:
         r = detail::last_result(made ? PLIVO_OK : plivo_last_error_code());
         if (made) {
             handle_ = detail::Handle<PlivoClient, plivo_client_free>(made);
+            log_ = options ? options->log_ : detail::LogStatePtr();
         } else if (r.ok()) {
             // Defensive: a NULL client must never look like success.
             r = Result(PLIVO_ERR_INTERNAL, "plivo_client_new: NULL without an error", 0,
@@ -747,7 +923,322 @@ private:
         return false;
     }
 
+    friend class Queue;
+    // Declared first, destroyed last: the sink outlives the C client that calls it.
+    detail::LogStatePtr log_;
     detail::Handle<PlivoClient, plivo_client_free> handle_;
+};
+
+/**
+ * The outcome of one queued request (Queue::next() / Queue::wait()): an RAII owner of
+ * a PlivoResult, freed with plivo_result_free().
+ *
+ * Empty (`!completion`) when no result was ready; the readers of an empty Completion
+ * return 0, empty views and, for code(), PLIVO_ERR_INVALID_ARGUMENT.
+ *
+ * The StringViews returned by message(), api_id() and body() are borrowed from the
+ * result: valid while this Completion (or the one it was moved to) holds it, i.e.
+ * until it is destroyed or assigned over; moving the Completion keeps them valid.
+ * Copy them (plivo::to_string(), or result()) to keep them longer. A view is empty
+ * when the C string is NULL; has_body() tells an absent body from an empty one.
+ *
+ * Move-only. The readers do not touch the library's last-error state and may be
+ * called on any thread; do not modify one Completion from two threads at once.
+ */
+class Completion {
+public:
+    /** An empty completion. */
+    Completion() noexcept {}
+    /** Adopts a result taken with plivo_queue_next() / plivo_queue_wait() (may be NULL). */
+    explicit Completion(PlivoResult *result) noexcept : handle_(result) {}
+    // Move-only: moving takes over the other's result and leaves the other empty.
+
+    /** True when this holds a result. */
+    explicit operator bool() const noexcept { return handle_.get() != nullptr; }
+    /** The C result (borrowed; still owned by this Completion), NULL when empty. */
+    const PlivoResult *native_handle() const noexcept { return handle_.get(); }
+
+    /** The tag given at submit (0 when empty). */
+    std::uint64_t tag() const noexcept { return plivo_result_tag(handle_.get()); }
+    /** The outcome, as the blocking call would have returned it; PLIVO_ERR_CANCELLED
+     *  after Queue::cancel(). */
+    PlivoCode code() const noexcept { return plivo_result_code(handle_.get()); }
+    /** The code's name (static string). */
+    const char *code_name() const noexcept { return plivo_code_name(code()); }
+    /** True when the request succeeded (code PLIVO_OK). */
+    bool ok() const noexcept { return code() == PLIVO_OK; }
+    /** True for PLIVO_ERR_NO_ACTIVE_STREAM (the stream was already stopped). */
+    bool is_no_active_stream() const noexcept { return code() == PLIVO_ERR_NO_ACTIVE_STREAM; }
+    /** True for PLIVO_ERR_CANCELLED. */
+    bool is_cancelled() const noexcept { return code() == PLIVO_ERR_CANCELLED; }
+    /** HTTP status of the last response received (204 after a stop), 0 if none. */
+    int http_status() const noexcept { return plivo_result_http_status(handle_.get()); }
+    /** The library's message; empty on success. Never the auth token. Borrowed. */
+    StringView message() const noexcept { return view(plivo_result_message(handle_.get())); }
+    /** The "api_id" of the last response body; empty when none. Borrowed. */
+    StringView api_id() const noexcept { return view(plivo_result_api_id(handle_.get())); }
+    /** On success: start: the new stream's id; get/list: the JSON body. Empty for the
+     *  stops and on failure. Borrowed. */
+    StringView body() const noexcept { return view(plivo_result_body(handle_.get())); }
+    /** True when the result has a body (start, get and list on success). */
+    bool has_body() const noexcept { return plivo_result_body(handle_.get()) != nullptr; }
+    /** HTTP attempts made (0 if none, e.g. cancelled before it started). */
+    std::uint32_t attempts() const noexcept { return plivo_result_attempts(handle_.get()); }
+    /** Time from submit to completion (to the cancel, for a cancelled request). */
+    std::chrono::microseconds elapsed() const noexcept {
+        return std::chrono::microseconds(
+            static_cast<std::chrono::microseconds::rep>(plivo_result_elapsed_us(handle_.get())));
+    }
+
+    /** An owned copy as a plivo::Result (value() = the body), e.g. to throw
+     *  plivo::Error(completion.result()). */
+    Result result() const {
+        return Result(code(), to_string(message()), http_status(), to_string(api_id()),
+                      to_string(body()));
+    }
+
+private:
+    static StringView view(const char *s) noexcept {
+        return s ? StringView(s, std::strlen(s)) : StringView();
+    }
+
+    detail::Handle<PlivoResult, plivo_result_free> handle_;
+};
+
+/**
+ * A completion queue on a Client: an RAII owner of a PlivoQueue. Requests submitted
+ * here run on worker threads of the queue's own (at most max_in_flight at once,
+ * started on demand, ended when idle); each accepted submit delivers exactly one
+ * Completion with its tag, taken with next() (never blocks) or wait(timeout), in
+ * completion order. fd() is readable (POLLIN) exactly while a result waits to be taken:
+ * put it in your poll/epoll/libevent loop and call next() until it returns empty.
+ *
+ *     plivo::Queue queue(client, 64);
+ *     queue.stop_stream(call_uuid, stream_uuid, tag);     // returns at once
+ *     // ... when queue.fd() is readable:
+ *     while (plivo::Completion c = queue.next())
+ *         handle(c.tag(), c.code(), c.http_status(), c.message());
+ *
+ * Submits check their arguments at once, exactly as the blocking call does
+ * (PLIVO_ERR_INVALID_ARGUMENT, nothing queued or sent), then refuse with PLIVO_ERR_BUSY
+ * when max_in_flight requests are pending (submitted, result not yet taken). Throwing
+ * submits throw plivo::Error; try_* submits return the Result. Tags are the caller's
+ * and need not be unique.
+ *
+ * Lifetime: a Queue keeps its Client's C client and log sink alive: the Client (and
+ * the Options) may be destroyed first. Destroying the Queue cancels what is pending
+ * (those requests deliver no result), frees the results not taken and ends its threads
+ * (within about 200 ms); Completions already taken stay valid.
+ *
+ * Thread rules: submits, cancel, next, wait, fd and pending are const and thread-safe.
+ * Constructing, moving, assigning and destroying are not: no other thread may be using
+ * the Queue then. A queue belongs to the process that made it: in a forked child its
+ * submits fail (PLIVO_ERR_INVALID_ARGUMENT), next/wait return empty, fd() is -1; make
+ * a new Queue there.
+ *
+ * Move-only. A moved-from Queue is empty: submits fail with PLIVO_ERR_INVALID_ARGUMENT
+ * ("the queue is empty") without calling the library, next/wait return empty,
+ * pending() is 0 and fd() is -1.
+ */
+class Queue {
+public:
+#if PLIVO_HPP_EXCEPTIONS
+    /** A queue on `client` running at most `max_in_flight` requests at once (0 means
+     *  64; at most 1024). Throws Error (PLIVO_ERR_INVALID_ARGUMENT) for an empty client
+     *  or max_in_flight above 1024. No thread starts until a request is submitted. */
+    explicit Queue(const Client &client, std::uint32_t max_in_flight = 0) {
+        detail::check(init(client, max_in_flight));
+    }
+#endif
+
+    /** Noexcept construction: `result` receives the outcome; the returned Queue is
+     *  empty on failure. */
+    static Queue try_create(Result &result, const Client &client,
+                            std::uint32_t max_in_flight = 0) noexcept {
+        Queue queue(nullptr);
+        result = queue.init(client, max_in_flight);
+        return queue;
+    }
+
+    Queue(Queue &&) noexcept = default;
+    Queue &operator=(Queue &&other) noexcept {
+        if (this != &other) {
+            handle_ = std::move(other.handle_); // ends the old queue's threads first
+            log_ = std::move(other.log_);
+        }
+        return *this;
+    }
+
+    /** True unless the queue is empty (moved from, or a failed try_create). */
+    explicit operator bool() const noexcept { return handle_.get() != nullptr; }
+    /** The C queue (borrowed; still owned by this Queue), NULL when empty. */
+    PlivoQueue *native_handle() const noexcept { return handle_.get(); }
+
+    /** The descriptor to poll for POLLIN: readable exactly while a result waits to be
+     *  taken (level-triggered). Stable for the queue's life; never read or close it.
+     *  -1 when empty (or in a forked child). */
+    int fd() const noexcept { return plivo_queue_fd(handle_.get()); }
+    /** Requests submitted whose result has not been taken yet (0 when empty). */
+    std::uint32_t pending() const noexcept { return plivo_queue_pending(handle_.get()); }
+
+    /** Takes the next result, never blocking; empty when none is ready. */
+    Completion next() const noexcept { return Completion(plivo_queue_next(handle_.get())); }
+    /** Takes the next result, waiting up to `timeout` (a negative one is 0, one above
+     *  about 49 days is clamped); empty at once when nothing is pending, else empty
+     *  when none came in time. Blocks the calling thread: event loops use fd(). */
+    Completion wait(std::chrono::milliseconds timeout) const noexcept {
+        std::uint32_t ms = 0;
+        if (!detail::to_u32(timeout.count(), ms))
+            ms = timeout.count() < 0 ? 0 : std::numeric_limits<std::uint32_t>::max();
+        return Completion(plivo_queue_wait(handle_.get(), ms));
+    }
+
+    /** Queues a stop of one stream (as Client::stop_stream()); its Completion is ok()
+     *  on a 2xx, is_no_active_stream() when it was already stopped. */
+    Result try_stop_stream(const std::string &call_uuid, const std::string &stream_uuid,
+                           std::uint64_t tag) const noexcept {
+        static const char where[] = "plivo::Queue::stop_stream";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
+            !detail::check_nul(r, where, "stream_uuid", stream_uuid))
+            return r;
+        return detail::last_result(plivo_queue_stop_stream(handle_.get(), call_uuid.c_str(),
+                                                           stream_uuid.c_str(), tag));
+    }
+    /** Queues a stop of every stream of a call (as Client::stop_all_streams()). */
+    Result try_stop_all_streams(const std::string &call_uuid, std::uint64_t tag) const noexcept {
+        static const char where[] = "plivo::Queue::stop_all_streams";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
+            return r;
+        return detail::last_result(
+            plivo_queue_stop_all_streams(handle_.get(), call_uuid.c_str(), tag));
+    }
+    /** Queues a start (as Client::start_stream()): the Completion's body() is the new
+     *  stream's id. `params` may be NULL (API defaults); it is copied at once. */
+    Result try_start_stream(const std::string &call_uuid, const std::string &service_url,
+                            const StreamParams *params, std::uint64_t tag) const noexcept {
+        static const char where[] = "plivo::Queue::start_stream";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
+            !detail::check_nul(r, where, "service_url", service_url))
+            return r;
+        if (params && !*params)
+            return detail::local_error(where, "params is empty (moved from)");
+        return detail::last_result(plivo_queue_start_stream(
+            handle_.get(), call_uuid.c_str(), service_url.c_str(),
+            params ? params->native_handle() : nullptr, tag));
+    }
+    /** Same as try_start_stream(call_uuid, service_url, nullptr, tag). */
+    Result try_start_stream(const std::string &call_uuid, const std::string &service_url,
+                            std::uint64_t tag) const noexcept {
+        return try_start_stream(call_uuid, service_url, nullptr, tag);
+    }
+    /** Queues a get of one stream (as Client::get_stream()): body() is the JSON. */
+    Result try_get_stream(const std::string &call_uuid, const std::string &stream_uuid,
+                          std::uint64_t tag) const noexcept {
+        static const char where[] = "plivo::Queue::get_stream";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
+            !detail::check_nul(r, where, "stream_uuid", stream_uuid))
+            return r;
+        return detail::last_result(plivo_queue_get_stream(handle_.get(), call_uuid.c_str(),
+                                                          stream_uuid.c_str(), tag));
+    }
+    /** Queues a list of a call's streams (as Client::list_streams()): body() is the JSON. */
+    Result try_list_streams(const std::string &call_uuid, std::uint64_t tag) const noexcept {
+        static const char where[] = "plivo::Queue::list_streams";
+        Result r;
+        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
+            return r;
+        return detail::last_result(plivo_queue_list_streams(handle_.get(), call_uuid.c_str(), tag));
+    }
+    /** Cancels every request with `tag` whose exchange has not completed: ok() if there
+     *  was one (each delivers a PLIVO_ERR_CANCELLED Completion within 100 ms; an
+     *  exchange under way is abandoned and its connection closed; it may or may not
+     *  have reached the server), PLIVO_ERR_INVALID_ARGUMENT if none (a result already
+     *  waiting to be taken is not cancelled). */
+    Result try_cancel(std::uint64_t tag) const noexcept {
+        Result r;
+        if (!usable(r, "plivo::Queue::cancel"))
+            return r;
+        return detail::last_result(plivo_queue_cancel(handle_.get(), tag));
+    }
+
+#if PLIVO_HPP_EXCEPTIONS
+    /** Throwing form of try_stop_stream(): throws Error on a refused submit
+     *  (PLIVO_ERR_INVALID_ARGUMENT, PLIVO_ERR_BUSY). The request's own outcome comes
+     *  in its Completion. */
+    void stop_stream(const std::string &call_uuid, const std::string &stream_uuid,
+                     std::uint64_t tag) const {
+        detail::check(try_stop_stream(call_uuid, stream_uuid, tag));
+    }
+    /** Throwing form of try_stop_all_streams(). */
+    void stop_all_streams(const std::string &call_uuid, std::uint64_t tag) const {
+        detail::check(try_stop_all_streams(call_uuid, tag));
+    }
+    /** Throwing form of try_start_stream(), with API default parameters. */
+    void start_stream(const std::string &call_uuid, const std::string &service_url,
+                      std::uint64_t tag) const {
+        detail::check(try_start_stream(call_uuid, service_url, nullptr, tag));
+    }
+    /** Throwing form of try_start_stream() (the parameters are copied at once). */
+    void start_stream(const std::string &call_uuid, const std::string &service_url,
+                      const StreamParams &params, std::uint64_t tag) const {
+        detail::check(try_start_stream(call_uuid, service_url, &params, tag));
+    }
+    /** Throwing form of try_get_stream(). */
+    void get_stream(const std::string &call_uuid, const std::string &stream_uuid,
+                    std::uint64_t tag) const {
+        detail::check(try_get_stream(call_uuid, stream_uuid, tag));
+    }
+    /** Throwing form of try_list_streams(). */
+    void list_streams(const std::string &call_uuid, std::uint64_t tag) const {
+        detail::check(try_list_streams(call_uuid, tag));
+    }
+    /** Cancels every running request with `tag`: true if there was one, false if none
+     *  (e.g. its result is already waiting: a normal race). Throws Error only for an
+     *  empty Queue. */
+    bool cancel(std::uint64_t tag) const {
+        Result r = try_cancel(tag);
+        if (r)
+            return true;
+        if (!handle_.get())
+            throw Error(r);
+        return false;
+    }
+#endif
+
+private:
+    explicit Queue(std::nullptr_t) noexcept {}
+
+    Result init(const Client &client, std::uint32_t max_in_flight) {
+        static const char where[] = "plivo::Queue";
+        if (!client)
+            return detail::local_error(where, "the client is empty (moved from)");
+        PlivoQueue *made = plivo_queue_new(client.handle_.get(), max_in_flight);
+        Result r = detail::last_result(made ? PLIVO_OK : plivo_last_error_code());
+        if (made) {
+            handle_ = detail::Handle<PlivoQueue, plivo_queue_free>(made);
+            log_ = client.log_;
+        } else if (r.ok()) {
+            r = Result(PLIVO_ERR_INTERNAL, "plivo_queue_new: NULL without an error", 0,
+                       std::string());
+        }
+        return r;
+    }
+
+    bool usable(Result &r, const char *where) const {
+        if (handle_.get())
+            return true;
+        r = detail::local_error(where, "the queue is empty (moved from)");
+        return false;
+    }
+
+    // Declared first, destroyed last: plivo_queue_free() ends the worker threads (the
+    // only callers of the sink through this queue) before the sink is released.
+    detail::LogStatePtr log_;
+    detail::Handle<PlivoQueue, plivo_queue_free> handle_;
 };
 
 } // namespace plivo

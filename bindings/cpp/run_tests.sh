@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds libplivo and plivo-server, compiles the C++ binding's tests (C++11 and C++17,
 # dynamic and static linking, plus a -fno-exceptions build) and the example, and runs
-# each test program against a fresh bundled server on 127.0.0.1 (ephemeral port).
+# each test program against a fresh bundled server on 127.0.0.1 (ephemeral port). The
+# queue / log sink / stats tests (tests/test_queue.cpp) also run under valgrind and
+# built with ASan+UBSan: their ownership checks rely on that to catch a use after free.
 #
 #   bindings/cpp/run_tests.sh          from anywhere; exits non-zero on any failure
 #
@@ -18,6 +20,7 @@ if ! command -v "$CXX" >/dev/null 2>&1; then
     need g++ g++
     CXX=g++
 fi
+need valgrind valgrind
 build_native
 LIBDIR="$PLIVO_LIB_DIR"
 NATIVE_LIBS="$(native_static_libs)"
@@ -47,6 +50,10 @@ compile test_cxx11 c++11 "$HERE/tests/test_plivo.cpp" "${DYN[@]}"
 compile test_cxx17 c++17 "$HERE/tests/test_plivo.cpp" "${DYN[@]}"
 compile test_static c++11 "$HERE/tests/test_plivo.cpp" "${STATIC[@]}"
 compile test_noexcept c++11 "$HERE/tests/test_noexcept.cpp" -fno-exceptions "${DYN[@]}"
+compile test_queue_cxx11 c++11 "$HERE/tests/test_queue.cpp" "${DYN[@]}"
+compile test_queue_cxx17 c++17 "$HERE/tests/test_queue.cpp" "${DYN[@]}"
+compile test_queue_asan c++17 "$HERE/tests/test_queue.cpp" -fsanitize=address,undefined \
+    -fno-sanitize-recover=all -fno-omit-frame-pointer "${DYN[@]}"
 compile example c++11 "$HERE/example.cpp" "${DYN[@]}"
 compile example_cxx17 c++17 "$HERE/example.cpp" "${DYN[@]}"
 
@@ -67,18 +74,29 @@ serve() { # serve SEED_ARGS...: a fresh server for one program; exports PLIVO_BA
     export PLIVO_BASE_URL="$SRV_URL"
 }
 
-run_test() { # run_test BINARY: its own `N passed, 0 failed` line must close its output
-    local bin="$BUILD/$1" seeds=() status=0
+run_test() { # run_test BINARY [WRAPPER...]: its own `N passed, 0 failed` line must
+    #            close its output (and the wrapper, e.g. valgrind, must exit 0)
+    local bin="$BUILD/$1" out="$BUILD/$1${2:+.wrapped}" seeds=() status=0
+    shift
     mapfile -t seeds < <("$bin" --print-seeds)
     serve "${seeds[@]}" || return 1
-    echo "run $1 against $PLIVO_BASE_URL"
-    timeout 300 "$bin" >"$BUILD/$1.out" || status=$?
-    cat "$BUILD/$1.out"
-    [ "$status" -eq 0 ] && tail -n 1 "$BUILD/$1.out" | grep -Eq '^[0-9]+ passed, 0 failed$'
+    echo "run ${*:+$* }$(basename "$bin") against $PLIVO_BASE_URL"
+    timeout 600 "$@" "$bin" >"$out.out" 2>"$out.err" || status=$?
+    cat "$out.out" "$out.err"
+    echo "exit status $status"
+    [ "$status" -eq 0 ] && tail -n 1 "$out.out" | grep -Eq '^[0-9]+ passed, 0 failed$'
 }
-for t in test_cxx11 test_cxx17 test_static test_noexcept; do
+for t in test_cxx11 test_cxx17 test_static test_noexcept test_queue_cxx11 test_queue_cxx17; do
     check "$t" run_test "$t"
 done
+# ASan/UBSan: any error, or a leak, makes the program exit non-zero.
+check "test_queue_asan (ASan+UBSan)" run_test test_queue_asan env ASAN_OPTIONS=detect_leaks=1 \
+    UBSAN_OPTIONS=print_stacktrace=1 PLIVO_TEST_SLACK=2
+# valgrind: an invalid access or a definite/indirect leak is exit status 99.
+VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full
+    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect)
+check "test_queue_cxx11 under valgrind" run_test test_queue_cxx11 env PLIVO_TEST_SLACK=10 \
+    "${VALGRIND[@]}"
 
 # The example: stop, stop again (already stopped = success), then a real failure.
 examples() {

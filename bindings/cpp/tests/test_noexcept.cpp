@@ -7,8 +7,10 @@
 
 #include "check.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -18,7 +20,7 @@
 
 int main(int argc, char **argv) {
     if (argc > 1 && std::strcmp(argv[1], "--print-seeds") == 0) {
-        std::printf("--seed\nn1:s1,s2\n");
+        std::printf("--seed\nn1:s1,s2\n--seed\nn2:s1,s2\n");
         return 0;
     }
     const std::string base_url = check::env("PLIVO_BASE_URL");
@@ -64,5 +66,39 @@ int main(int argc, char **argv) {
 
     plivo::Client bad = plivo::Client::try_create(r, "bad id!", auth_token, &options);
     CHECK(!bad && r.code() == PLIVO_ERR_INVALID_ARGUMENT);
+
+    // Queue, log sink and stats without exceptions.
+    std::atomic<int> info_lines(0); // incremented on the queue's worker thread
+    CHECK(options.try_log_sink(plivo::LogLevel::info,
+                               [&info_lines](plivo::LogLevel level, plivo::StringView) {
+                                   if (level == plivo::LogLevel::info)
+                                       ++info_lines;
+                               })
+              .ok());
+    CHECK(options.try_log_sink(static_cast<plivo::LogLevel>(5), plivo::LogSink()).code() ==
+          PLIVO_ERR_INVALID_ARGUMENT);
+    plivo::Client qclient = plivo::Client::try_create(r, auth_id, auth_token, &options);
+    CHECK_MSG(r.ok(), r.message());
+    plivo::Queue queue = plivo::Queue::try_create(r, qclient, 1);
+    CHECK(r.ok() && static_cast<bool>(queue) && queue.fd() >= 0);
+    CHECK(queue.try_stop_stream("n2", "s1", 41).ok());
+    CHECK(queue.try_stop_stream("n2", "s2", 42).code() == PLIVO_ERR_BUSY);
+    CHECK(queue.try_stop_stream("bad/id", "s2", 42).code() == PLIVO_ERR_INVALID_ARGUMENT);
+    plivo::Completion c = queue.wait(std::chrono::seconds(10));
+    CHECK(c && c.tag() == 41 && c.ok() && c.http_status() == 204 && c.attempts() == 1);
+    CHECK(queue.try_start_stream("n2", "wss://127.0.0.1:9/q", 43).ok());
+    c = queue.wait(std::chrono::seconds(10));
+    CHECK(c && c.tag() == 43 && c.ok() && c.has_body());
+    CHECK(queue.try_cancel(43).code() == PLIVO_ERR_INVALID_ARGUMENT);
+    CHECK(queue.pending() == 0 && !queue.next());
+    CHECK(info_lines == 2);
+    r = qclient.try_stats();
+    CHECK(r.ok());
+    const std::string &json = r.value();
+    size_t at = json.find("\"requests\"");
+    at = at == std::string::npos ? at : json.find_first_of("0123456789", at);
+    CHECK(at != std::string::npos && std::atoi(json.c_str() + at) == 2);
+    plivo::Queue moved_queue = std::move(queue);
+    CHECK(!queue && queue.try_list_streams("n2", 1).code() == PLIVO_ERR_INVALID_ARGUMENT);
     return check::summary();
 }
