@@ -29,25 +29,49 @@ typedef struct {
 	char *out;         // char** out-parameter, owned: plivo_string_free
 } gplivo_result;
 
+// One plivo_options_set_* or plivo_stream_params_set_* call: which (a GPLIVO_* key)
+// and its value (text for a const char * setter, number for uint32_t and bool).
 typedef struct {
-	const char *base_url;          // NULL: not set
-	int set_timeout;               uint32_t timeout_ms;
-	int set_connect_timeout;       uint32_t connect_timeout_ms;
-	int set_max_retries;           uint32_t max_retries;
-	const char *proxy;             // NULL: not set
-	const char *ca_file;           // NULL: not set
-	int set_allow_insecure_http;   int allow_insecure_http;
-} gplivo_options;
+	int which;
+	const char *text;
+	uint32_t number;
+} gplivo_setting;
 
-typedef struct {
-	int set_bidirectional;         int bidirectional;
-	const char *audio_track;       // NULL: not set (API default)
-	const char *status_callback_url;
-	const char *status_callback_method;
-	const char *content_type;
-	const char *extra_headers;
-	int set_stream_timeout;        uint32_t stream_timeout;
-} gplivo_params;
+// In the order the shims apply them.
+enum {
+	GPLIVO_BASE_URL, GPLIVO_TIMEOUT_MS, GPLIVO_CONNECT_TIMEOUT_MS, GPLIVO_MAX_RETRIES,
+	GPLIVO_PROXY, GPLIVO_CA_FILE, GPLIVO_ALLOW_INSECURE_HTTP,
+	GPLIVO_BIDIRECTIONAL, GPLIVO_AUDIO_TRACK, GPLIVO_STREAM_TIMEOUT,
+	GPLIVO_STATUS_CALLBACK_URL, GPLIVO_STATUS_CALLBACK_METHOD, GPLIVO_CONTENT_TYPE,
+	GPLIVO_EXTRA_HEADERS,
+	GPLIVO_KEYS
+};
+
+static int gplivo_set_option(PlivoOptions *o, const gplivo_setting *s) {
+	switch (s->which) {
+	case GPLIVO_BASE_URL: return plivo_options_set_base_url(o, s->text);
+	case GPLIVO_TIMEOUT_MS: return plivo_options_set_timeout_ms(o, s->number);
+	case GPLIVO_CONNECT_TIMEOUT_MS: return plivo_options_set_connect_timeout_ms(o, s->number);
+	case GPLIVO_MAX_RETRIES: return plivo_options_set_max_retries(o, s->number);
+	case GPLIVO_PROXY: return plivo_options_set_proxy(o, s->text);
+	case GPLIVO_CA_FILE: return plivo_options_set_ca_file(o, s->text);
+	case GPLIVO_ALLOW_INSECURE_HTTP: return plivo_options_set_allow_insecure_http(o, s->number != 0);
+	}
+	return PLIVO_ERR_INTERNAL;
+}
+
+static int gplivo_set_param(PlivoStreamParams *p, const gplivo_setting *s) {
+	switch (s->which) {
+	case GPLIVO_BIDIRECTIONAL: return plivo_stream_params_set_bidirectional(p, s->number != 0);
+	case GPLIVO_AUDIO_TRACK: return plivo_stream_params_set_audio_track(p, s->text);
+	case GPLIVO_STREAM_TIMEOUT: return plivo_stream_params_set_stream_timeout(p, s->number);
+	case GPLIVO_STATUS_CALLBACK_URL: return plivo_stream_params_set_status_callback_url(p, s->text);
+	case GPLIVO_STATUS_CALLBACK_METHOD: return plivo_stream_params_set_status_callback_method(p, s->text);
+	case GPLIVO_CONTENT_TYPE: return plivo_stream_params_set_content_type(p, s->text);
+	case GPLIVO_EXTRA_HEADERS: return plivo_stream_params_set_extra_headers(p, s->text);
+	}
+	return PLIVO_ERR_INTERNAL;
+}
 
 static char *gplivo_dup(const char *s) {
 	size_t n;
@@ -84,36 +108,24 @@ static void gplivo_finish_null(gplivo_result *r) {
 	gplivo_finish(r, code != PLIVO_OK ? code : PLIVO_ERR_INTERNAL);
 }
 
-#define GPLIVO_TRY(r, expr) do { int rc_ = (int)(expr); \
-	if (rc_ != PLIVO_OK) { gplivo_finish((r), rc_); goto fail; } } while (0)
-
+// opts (n settings) is NULL when no option was given: the library's defaults.
 static PlivoClient *gplivo_client_new(const char *auth_id, const char *auth_token,
-                                      const gplivo_options *o, gplivo_result *r) {
-	PlivoOptions *opts = NULL;
+                                      const gplivo_setting *opts, size_t n, gplivo_result *r) {
+	PlivoOptions *o = NULL;
 	PlivoClient *client = NULL;
-	if (o != NULL) {
-		opts = plivo_options_new();
-		if (opts == NULL) { gplivo_finish_null(r); return NULL; }
-		if (o->base_url != NULL)
-			GPLIVO_TRY(r, plivo_options_set_base_url(opts, o->base_url));
-		if (o->set_timeout)
-			GPLIVO_TRY(r, plivo_options_set_timeout_ms(opts, o->timeout_ms));
-		if (o->set_connect_timeout)
-			GPLIVO_TRY(r, plivo_options_set_connect_timeout_ms(opts, o->connect_timeout_ms));
-		if (o->set_max_retries)
-			GPLIVO_TRY(r, plivo_options_set_max_retries(opts, o->max_retries));
-		if (o->proxy != NULL)
-			GPLIVO_TRY(r, plivo_options_set_proxy(opts, o->proxy));
-		if (o->ca_file != NULL)
-			GPLIVO_TRY(r, plivo_options_set_ca_file(opts, o->ca_file));
-		if (o->set_allow_insecure_http)
-			GPLIVO_TRY(r, plivo_options_set_allow_insecure_http(opts, o->allow_insecure_http != 0));
+	size_t i;
+	int rc;
+	if (opts != NULL) {
+		o = plivo_options_new();
+		if (o == NULL) { gplivo_finish_null(r); return NULL; }
+		for (i = 0; i < n; i++)
+			if ((rc = gplivo_set_option(o, &opts[i])) != PLIVO_OK) { gplivo_finish(r, rc); goto fail; }
 	}
-	client = plivo_client_new_with_options(auth_id, auth_token, opts);
+	client = plivo_client_new_with_options(auth_id, auth_token, o);
 	if (client == NULL) gplivo_finish_null(r);
 	else gplivo_finish(r, PLIVO_OK);
 fail:
-	plivo_options_free(opts);  // leaves the last error alone (and r holds a copy)
+	plivo_options_free(o);  // leaves the last error alone (and r holds a copy)
 	return client;
 }
 
@@ -127,31 +139,22 @@ static void gplivo_stop_all_streams(const PlivoClient *c, const char *call_uuid,
 	gplivo_finish(r, (int)plivo_stop_all_streams(c, call_uuid));
 }
 
+// params (n settings) is NULL when StartStream got no StreamParams.
 static void gplivo_start_stream(const PlivoClient *c, const char *call_uuid,
-                                const char *service_url, const gplivo_params *p,
-                                gplivo_result *r) {
-	PlivoStreamParams *sp = NULL;
-	if (p != NULL) {
-		sp = plivo_stream_params_new();
-		if (sp == NULL) { gplivo_finish_null(r); return; }
-		if (p->set_bidirectional)
-			GPLIVO_TRY(r, plivo_stream_params_set_bidirectional(sp, p->bidirectional != 0));
-		if (p->audio_track != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_audio_track(sp, p->audio_track));
-		if (p->set_stream_timeout)
-			GPLIVO_TRY(r, plivo_stream_params_set_stream_timeout(sp, p->stream_timeout));
-		if (p->status_callback_url != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_status_callback_url(sp, p->status_callback_url));
-		if (p->status_callback_method != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_status_callback_method(sp, p->status_callback_method));
-		if (p->content_type != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_content_type(sp, p->content_type));
-		if (p->extra_headers != NULL)
-			GPLIVO_TRY(r, plivo_stream_params_set_extra_headers(sp, p->extra_headers));
+                                const char *service_url, const gplivo_setting *params,
+                                size_t n, gplivo_result *r) {
+	PlivoStreamParams *p = NULL;
+	size_t i;
+	int rc;
+	if (params != NULL) {
+		p = plivo_stream_params_new();
+		if (p == NULL) { gplivo_finish_null(r); return; }
+		for (i = 0; i < n; i++)
+			if ((rc = gplivo_set_param(p, &params[i])) != PLIVO_OK) { gplivo_finish(r, rc); goto fail; }
 	}
-	gplivo_finish(r, (int)plivo_start_stream(c, call_uuid, service_url, sp, &r->out));
+	gplivo_finish(r, (int)plivo_start_stream(c, call_uuid, service_url, p, &r->out));
 fail:
-	plivo_stream_params_free(sp);
+	plivo_stream_params_free(p);
 }
 
 static void gplivo_get_stream(const PlivoClient *c, const char *call_uuid,
@@ -250,53 +253,97 @@ func clampU32(n int) C.uint32_t {
 	return C.uint32_t(n)
 }
 
-func boolInt(b bool) C.int {
-	if b {
-		return 1
+// key names one plivo_options_set_* or plivo_stream_params_set_* call.
+type key int
+
+const (
+	keyBaseURL              key = C.GPLIVO_BASE_URL
+	keyTimeout              key = C.GPLIVO_TIMEOUT_MS
+	keyConnectTimeout       key = C.GPLIVO_CONNECT_TIMEOUT_MS
+	keyMaxRetries           key = C.GPLIVO_MAX_RETRIES
+	keyProxy                key = C.GPLIVO_PROXY
+	keyCAFile               key = C.GPLIVO_CA_FILE
+	keyAllowInsecureHTTP    key = C.GPLIVO_ALLOW_INSECURE_HTTP
+	keyBidirectional        key = C.GPLIVO_BIDIRECTIONAL
+	keyAudioTrack           key = C.GPLIVO_AUDIO_TRACK
+	keyStreamTimeout        key = C.GPLIVO_STREAM_TIMEOUT
+	keyStatusCallbackURL    key = C.GPLIVO_STATUS_CALLBACK_URL
+	keyStatusCallbackMethod key = C.GPLIVO_STATUS_CALLBACK_METHOD
+	keyContentType          key = C.GPLIVO_CONTENT_TYPE
+	keyExtraHeaders         key = C.GPLIVO_EXTRA_HEADERS
+)
+
+// settings are the options of NewClient or the parameters of StartStream: the set
+// calls to make, at most one per key (set again, the last value wins), as Go values
+// until they are handed to C.
+type settings struct {
+	given bool // an Option was given, or StreamParams were (even all-default ones)
+	vals  [C.GPLIVO_KEYS]struct {
+		set   bool
+		what  string      // the C parameter's name, for error messages
+		value interface{} // string, bool, time.Duration, or int (a count: not negative)
 	}
-	return 0
 }
 
-func newClient(authID, authToken string, cfg *config) (*cClient, error) {
+func (s *settings) put(k key, what string, value interface{}) {
+	s.given = true
+	s.vals[k].set, s.vals[k].what, s.vals[k].value = true, what, value
+}
+
+// c is the array the C shims apply, in key order (nil when nothing was given), its
+// strings copied into cs.
+func (s *settings) c(cs *cstrings) ([]C.gplivo_setting, error) {
+	if !s.given {
+		return nil, cs.err
+	}
+	list := make([]C.gplivo_setting, 0, len(s.vals)) // Go memory holding only C pointers
+	for k, v := range s.vals {
+		if !v.set {
+			continue
+		}
+		e := C.gplivo_setting{which: C.int(k)}
+		switch x := v.value.(type) {
+		case string:
+			e.text = cs.add(v.what, x)
+		case bool:
+			if x {
+				e.number = 1
+			}
+		case time.Duration:
+			e.number = millis(x)
+		case int:
+			if x < 0 && cs.err == nil {
+				cs.err = &Error{Code: CodeInvalidArgument, Message: v.what + " must not be negative"}
+			}
+			e.number = clampU32(x)
+		}
+		list = append(list, e)
+	}
+	return list, cs.err
+}
+
+// array is what a shim takes for a settings list: NULL for nil, and its length.
+func array(list []C.gplivo_setting) (*C.gplivo_setting, C.size_t) {
+	if list == nil {
+		return nil, 0
+	}
+	list = append(list, C.gplivo_setting{}) // never empty: &list[0] exists
+	return &list[0], C.size_t(len(list) - 1)
+}
+
+func newClient(authID, authToken string, opts *settings) (*cClient, error) {
 	var cs cstrings
 	defer cs.free()
 	id := cs.optional("auth_id", authID)
 	token := cs.optional("auth_token", authToken)
-	var o *C.gplivo_options
-	if cfg.any {
-		// Go memory holding only C pointers: allowed to pass to C.
-		o = new(C.gplivo_options)
-		if cfg.baseURL != nil {
-			o.base_url = cs.add("base_url", *cfg.baseURL)
-		}
-		if cfg.timeout != nil {
-			o.set_timeout, o.timeout_ms = 1, millis(*cfg.timeout)
-		}
-		if cfg.connectTimeout != nil {
-			o.set_connect_timeout, o.connect_timeout_ms = 1, millis(*cfg.connectTimeout)
-		}
-		if cfg.maxRetries != nil {
-			if *cfg.maxRetries < 0 {
-				return nil, &Error{Code: CodeInvalidArgument, Message: "max_retries must not be negative"}
-			}
-			o.set_max_retries, o.max_retries = 1, clampU32(*cfg.maxRetries)
-		}
-		if cfg.proxy != nil {
-			o.proxy = cs.add("proxy", *cfg.proxy)
-		}
-		if cfg.caFile != nil {
-			o.ca_file = cs.add("ca_file", *cfg.caFile)
-		}
-		if cfg.allowInsecureHTTP != nil {
-			o.set_allow_insecure_http, o.allow_insecure_http = 1, boolInt(*cfg.allowInsecureHTTP)
-		}
+	list, err := opts.c(&cs)
+	if err != nil {
+		return nil, err
 	}
-	if cs.err != nil {
-		return nil, cs.err
-	}
+	o, n := array(list)
 	var r C.gplivo_result
-	p := C.gplivo_client_new(id, token, o, &r)
-	_, err := take(&r)
+	p := C.gplivo_client_new(id, token, o, n, &r)
+	_, err = take(&r)
 	if p == nil && err == nil {
 		err = &Error{Code: CodeInternal, Message: "client constructor returned NULL without an error"}
 	}
@@ -332,34 +379,18 @@ func stopAllStreams(p *cClient, callUUID string) error {
 	return err
 }
 
-func startStream(p *cClient, callUUID, serviceURL string, sp *StreamParams) (string, error) {
+func startStream(p *cClient, callUUID, serviceURL string, params *settings) (string, error) {
 	var cs cstrings
 	defer cs.free()
 	call := cs.add("call_uuid", callUUID)
 	url := cs.add("service_url", serviceURL)
-	var params *C.gplivo_params
-	if sp != nil {
-		params = new(C.gplivo_params) // Go memory holding only C pointers
-		if sp.Bidirectional != nil {
-			params.set_bidirectional, params.bidirectional = 1, boolInt(*sp.Bidirectional)
-		}
-		params.audio_track = cs.optional("audio_track", sp.AudioTrack)
-		params.status_callback_url = cs.optional("status_callback_url", sp.StatusCallbackURL)
-		params.status_callback_method = cs.optional("status_callback_method", sp.StatusCallbackMethod)
-		params.content_type = cs.optional("content_type", sp.ContentType)
-		params.extra_headers = cs.optional("extra_headers", sp.ExtraHeaders)
-		if sp.StreamTimeout < 0 && cs.err == nil {
-			cs.err = &Error{Code: CodeInvalidArgument, Message: "stream_timeout must not be negative"}
-		}
-		if sp.StreamTimeout > 0 {
-			params.set_stream_timeout, params.stream_timeout = 1, clampU32(sp.StreamTimeout)
-		}
+	list, err := params.c(&cs)
+	if err != nil {
+		return "", err
 	}
-	if cs.err != nil {
-		return "", cs.err
-	}
+	sp, n := array(list)
 	var r C.gplivo_result
-	C.gplivo_start_stream(p, call, url, params, &r)
+	C.gplivo_start_stream(p, call, url, sp, n, &r)
 	return take(&r)
 }
 

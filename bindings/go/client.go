@@ -6,65 +6,53 @@ import (
 	"time"
 )
 
-// config collects options; nil fields are not set (library defaults).
-type config struct {
-	any               bool
-	baseURL           *string
-	timeout           *time.Duration
-	connectTimeout    *time.Duration
-	maxRetries        *int
-	proxy             *string
-	caFile            *string
-	allowInsecureHTTP *bool
-}
-
 // Option configures NewClient. Each maps to one plivo_options_set_* function; values
 // are checked by the library when the client is created, and a refused value makes
 // NewClient return an *Error with CodeInvalidArgument. When an option is given twice
 // the last one wins.
-type Option func(*config)
+type Option func(*settings)
 
 // WithBaseURL sets the API base URL (default: $PLIVO_BASE_URL when set and not empty,
 // else https://api.plivo.com/v1/). It must be an absolute http:// or https:// URL;
 // plain http:// is accepted only for loopback hosts unless WithAllowInsecureHTTP(true).
 func WithBaseURL(url string) Option {
-	return func(c *config) { c.any = true; c.baseURL = &url }
+	return func(s *settings) { s.put(keyBaseURL, "base_url", url) }
 }
 
 // WithTimeout sets the deadline of each whole call, retries and back-off included
 // (default 10 s, 1 ms–600 s; rounded up to whole milliseconds).
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) { c.any = true; c.timeout = &d }
+	return func(s *settings) { s.put(keyTimeout, "timeout", d) }
 }
 
 // WithConnectTimeout bounds each TCP/TLS connect (default 3 s, 1 ms–600 s; rounded up
 // to whole milliseconds). It never stretches a call past its deadline.
 func WithConnectTimeout(d time.Duration) Option {
-	return func(c *config) { c.any = true; c.connectTimeout = &d }
+	return func(s *settings) { s.put(keyConnectTimeout, "connect_timeout", d) }
 }
 
 // WithMaxRetries sets the number of attempts after the first (default 2, 0–10).
 // Connect failures and 429 are retried for every operation, 5xx for stop/get/list.
 func WithMaxRetries(n int) Option {
-	return func(c *config) { c.any = true; c.maxRetries = &n }
+	return func(s *settings) { s.put(keyMaxRetries, "max_retries", n) }
 }
 
 // WithProxy sends requests through an HTTP CONNECT proxy,
 // http://[user:password@]host:port. It disables the proxy environment variables.
 func WithProxy(url string) Option {
-	return func(c *config) { c.any = true; c.proxy = &url }
+	return func(s *settings) { s.put(keyProxy, "proxy", url) }
 }
 
 // WithCAFile trusts the certificates of this PEM file instead of the bundled Mozilla
 // roots. The file is read when the client is created.
 func WithCAFile(pemPath string) Option {
-	return func(c *config) { c.any = true; c.caFile = &pemPath }
+	return func(s *settings) { s.put(keyCAFile, "ca_file", pemPath) }
 }
 
 // WithAllowInsecureHTTP allows plain http:// base URLs to non-loopback hosts
 // (credentials then travel in clear text: for test networks only).
 func WithAllowInsecureHTTP(allow bool) Option {
-	return func(c *config) { c.any = true; c.allowInsecureHTTP = &allow }
+	return func(s *settings) { s.put(keyAllowInsecureHTTP, "allow_insecure_http", allow) }
 }
 
 // Client is a Plivo Audio Stream API client backed by a libplivo PlivoClient.
@@ -83,13 +71,13 @@ type Client struct {
 // credentials, malformed auth id, refused option) are *Error values, mostly
 // CodeInvalidArgument.
 func NewClient(authID, authToken string, opts ...Option) (*Client, error) {
-	var cfg config
+	var options settings
 	for _, o := range opts {
 		if o != nil {
-			o(&cfg)
+			o(&options)
 		}
 	}
-	p, err := newClient(authID, authToken, &cfg)
+	p, err := newClient(authID, authToken, &options)
 	if err != nil {
 		if p != nil { // cannot happen; never leak
 			freeClient(p)
@@ -183,6 +171,36 @@ type StreamParams struct {
 	StreamTimeout int
 }
 
+// settings are the parameters that are set (zero values are not); none for nil.
+func (p *StreamParams) settings() *settings {
+	s := new(settings)
+	if p == nil {
+		return s
+	}
+	s.given = true
+	if p.Bidirectional != nil {
+		s.put(keyBidirectional, "bidirectional", *p.Bidirectional)
+	}
+	for _, v := range []struct {
+		k          key
+		what, text string
+	}{
+		{keyAudioTrack, "audio_track", p.AudioTrack},
+		{keyStatusCallbackURL, "status_callback_url", p.StatusCallbackURL},
+		{keyStatusCallbackMethod, "status_callback_method", p.StatusCallbackMethod},
+		{keyContentType, "content_type", p.ContentType},
+		{keyExtraHeaders, "extra_headers", p.ExtraHeaders},
+	} {
+		if v.text != "" {
+			s.put(v.k, v.what, v.text)
+		}
+	}
+	if p.StreamTimeout != 0 {
+		s.put(keyStreamTimeout, "stream_timeout", p.StreamTimeout)
+	}
+	return s
+}
+
 // Bool returns a pointer to b, for StreamParams.Bidirectional.
 func Bool(b bool) *bool { return &b }
 
@@ -196,7 +214,7 @@ func (c *Client) StartStream(callUUID, serviceURL string, p *StreamParams) (stri
 		return "", err
 	}
 	defer c.mu.RUnlock()
-	return startStream(h, callUUID, serviceURL, p)
+	return startStream(h, callUUID, serviceURL, p.settings())
 }
 
 // GetStream returns the details of one stream (GET .../Call/{call}/Stream/{stream}/):
