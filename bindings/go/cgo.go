@@ -47,7 +47,8 @@ enum {
 	GPLIVO_KEYS
 };
 
-static int gplivo_set_option(PlivoOptions *o, const gplivo_setting *s) {
+// Applies one setting: an option key to o, a parameter key to p.
+static int gplivo_apply(PlivoOptions *o, PlivoStreamParams *p, const gplivo_setting *s) {
 	switch (s->which) {
 	case GPLIVO_BASE_URL: return plivo_options_set_base_url(o, s->text);
 	case GPLIVO_TIMEOUT_MS: return plivo_options_set_timeout_ms(o, s->number);
@@ -56,12 +57,6 @@ static int gplivo_set_option(PlivoOptions *o, const gplivo_setting *s) {
 	case GPLIVO_PROXY: return plivo_options_set_proxy(o, s->text);
 	case GPLIVO_CA_FILE: return plivo_options_set_ca_file(o, s->text);
 	case GPLIVO_ALLOW_INSECURE_HTTP: return plivo_options_set_allow_insecure_http(o, s->number != 0);
-	}
-	return PLIVO_ERR_INTERNAL;
-}
-
-static int gplivo_set_param(PlivoStreamParams *p, const gplivo_setting *s) {
-	switch (s->which) {
 	case GPLIVO_BIDIRECTIONAL: return plivo_stream_params_set_bidirectional(p, s->number != 0);
 	case GPLIVO_AUDIO_TRACK: return plivo_stream_params_set_audio_track(p, s->text);
 	case GPLIVO_STREAM_TIMEOUT: return plivo_stream_params_set_stream_timeout(p, s->number);
@@ -119,7 +114,7 @@ static PlivoClient *gplivo_client_new(const char *auth_id, const char *auth_toke
 		o = plivo_options_new();
 		if (o == NULL) { gplivo_finish_null(r); return NULL; }
 		for (i = 0; i < n; i++)
-			if ((rc = gplivo_set_option(o, &opts[i])) != PLIVO_OK) { gplivo_finish(r, rc); goto fail; }
+			if ((rc = gplivo_apply(o, NULL, &opts[i])) != PLIVO_OK) { gplivo_finish(r, rc); goto fail; }
 	}
 	client = plivo_client_new_with_options(auth_id, auth_token, o);
 	if (client == NULL) gplivo_finish_null(r);
@@ -150,7 +145,7 @@ static void gplivo_start_stream(const PlivoClient *c, const char *call_uuid,
 		p = plivo_stream_params_new();
 		if (p == NULL) { gplivo_finish_null(r); return; }
 		for (i = 0; i < n; i++)
-			if ((rc = gplivo_set_param(p, &params[i])) != PLIVO_OK) { gplivo_finish(r, rc); goto fail; }
+			if ((rc = gplivo_apply(NULL, p, &params[i])) != PLIVO_OK) { gplivo_finish(r, rc); goto fail; }
 	}
 	gplivo_finish(r, (int)plivo_start_stream(c, call_uuid, service_url, p, &r->out));
 fail:
