@@ -84,6 +84,11 @@ def _millis(value: Seconds, what: str) -> int:
     return ms
 
 
+def _maybe(convert: Callable[[Any, str], Any], value: Any, what: str) -> Any:
+    """``convert(value, what)``, or None (not set) for None."""
+    return None if value is None else convert(value, what)
+
+
 def _bool(value: bool, what: str) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{what} must be a bool, not {type(value).__name__}")
@@ -159,22 +164,24 @@ def _out_string(lib: ctypes.CDLL, fn: Callable[..., int], *args: Any) -> Optiona
     return text
 
 
+def _given(pairs: Any) -> Any:
+    """The ``(setter, value)`` pairs whose value is not None (None: not set)."""
+    return [(setter, value) for setter, value in pairs if value is not None]
+
+
 @contextlib.contextmanager
-def _stream_params(lib: ctypes.CDLL, settings: Any) -> Iterator[Any]:
-    """A PlivoStreamParams with these ``(setter, value)`` settings applied, freed on
-    exit; NULL (None) when there are none."""
-    if not settings:
-        yield None
-        return
-    params = lib.plivo_stream_params_new()
-    if not params:
+def _built(lib: ctypes.CDLL, new: Any, free: Any, settings: Any) -> Iterator[Any]:
+    """``new()`` (a PlivoOptions or PlivoStreamParams) with each ``setter(obj, value)``
+    of ``settings`` applied, freed with ``free`` when the block ends."""
+    obj = new()
+    if not obj:
         raise _constructor_error(lib)
     try:
         for setter, value in settings:
-            _check(lib, setter(params, value))
-        yield params
+            _check(lib, setter(obj, value))
+        yield obj
     finally:
-        lib.plivo_stream_params_free(params)
+        free(obj)
 
 
 def _json_object(text: Optional[str], what: str) -> Dict[str, Any]:
@@ -244,37 +251,22 @@ class Client:
         # Convert everything first: type errors surface before anything is allocated.
         c_id = _cstr(auth_id, "auth_id")
         c_token = _cstr(auth_token, "auth_token")
-        c_base = _cstr(base_url, "base_url")
-        c_timeout = None if timeout is None else _millis(timeout, "timeout")
-        c_connect = None if connect_timeout is None else _millis(connect_timeout, "connect_timeout")
-        c_retries = None if max_retries is None else _u32(max_retries, "max_retries")
-        c_proxy = _cstr(proxy, "proxy")
-        c_ca = _cstr(ca_file, "ca_file")
-        c_insecure = _bool(allow_insecure_http, "allow_insecure_http")
-
-        options = lib.plivo_options_new()
-        if not options:
-            raise _constructor_error(lib)
-        try:
-            if c_base is not None:
-                _check(lib, lib.plivo_options_set_base_url(options, c_base))
-            if c_timeout is not None:
-                _check(lib, lib.plivo_options_set_timeout_ms(options, c_timeout))
-            if c_connect is not None:
-                _check(lib, lib.plivo_options_set_connect_timeout_ms(options, c_connect))
-            if c_retries is not None:
-                _check(lib, lib.plivo_options_set_max_retries(options, c_retries))
-            if c_proxy is not None:
-                _check(lib, lib.plivo_options_set_proxy(options, c_proxy))
-            if c_ca is not None:
-                _check(lib, lib.plivo_options_set_ca_file(options, c_ca))
-            if c_insecure:
-                _check(lib, lib.plivo_options_set_allow_insecure_http(options, True))
+        settings = _given([
+            (lib.plivo_options_set_base_url, _cstr(base_url, "base_url")),
+            (lib.plivo_options_set_timeout_ms, _maybe(_millis, timeout, "timeout")),
+            (lib.plivo_options_set_connect_timeout_ms,
+             _maybe(_millis, connect_timeout, "connect_timeout")),
+            (lib.plivo_options_set_max_retries, _maybe(_u32, max_retries, "max_retries")),
+            (lib.plivo_options_set_proxy, _cstr(proxy, "proxy")),
+            (lib.plivo_options_set_ca_file, _cstr(ca_file, "ca_file")),
+            # False is the default: only True is set.
+            (lib.plivo_options_set_allow_insecure_http,
+             _bool(allow_insecure_http, "allow_insecure_http") or None),
+        ])
+        with _built(lib, lib.plivo_options_new, lib.plivo_options_free, settings) as options:
             ptr = lib.plivo_client_new_with_options(c_id, c_token, options)
             if not ptr:
                 raise _constructor_error(lib)
-        finally:
-            lib.plivo_options_free(options)
 
         self._lib = lib
         self._ptr = ptr
@@ -369,27 +361,26 @@ class Client:
         """
         c_call = _cstr(call_uuid, "call_uuid")
         c_url = _cstr(service_url, "service_url")
-        c_bidi = None if bidirectional is None else _bool(bidirectional, "bidirectional")
-        c_track = _cstr(audio_track, "audio_track")
-        c_stimeout = None if stream_timeout is None else _u32(stream_timeout, "stream_timeout")
-        c_cb_url = _cstr(status_callback_url, "status_callback_url")
-        c_cb_method = _cstr(status_callback_method, "status_callback_method")
-        c_ctype = _cstr(content_type, "content_type")
-        c_headers = None if extra_headers is None else _extra_headers(extra_headers)
-
         lib = self._lib
-        settings = [
-            (lib.plivo_stream_params_set_bidirectional, c_bidi),
-            (lib.plivo_stream_params_set_audio_track, c_track),
-            (lib.plivo_stream_params_set_stream_timeout, c_stimeout),
-            (lib.plivo_stream_params_set_status_callback_url, c_cb_url),
-            (lib.plivo_stream_params_set_status_callback_method, c_cb_method),
-            (lib.plivo_stream_params_set_content_type, c_ctype),
-            (lib.plivo_stream_params_set_extra_headers, c_headers),
-        ]
-        settings = [(setter, value) for setter, value in settings if value is not None]
+        settings = _given([
+            (lib.plivo_stream_params_set_bidirectional,
+             _maybe(_bool, bidirectional, "bidirectional")),
+            (lib.plivo_stream_params_set_audio_track, _cstr(audio_track, "audio_track")),
+            (lib.plivo_stream_params_set_stream_timeout,
+             _maybe(_u32, stream_timeout, "stream_timeout")),
+            (lib.plivo_stream_params_set_status_callback_url,
+             _cstr(status_callback_url, "status_callback_url")),
+            (lib.plivo_stream_params_set_status_callback_method,
+             _cstr(status_callback_method, "status_callback_method")),
+            (lib.plivo_stream_params_set_content_type, _cstr(content_type, "content_type")),
+            (lib.plivo_stream_params_set_extra_headers,
+             None if extra_headers is None else _extra_headers(extra_headers)),
+        ])
 
-        with self._held() as ptr, _stream_params(lib, settings) as params:
+        # No settings: NULL parameters (the API's defaults).
+        built = (_built(lib, lib.plivo_stream_params_new, lib.plivo_stream_params_free, settings)
+                 if settings else contextlib.nullcontext())
+        with self._held() as ptr, built as params:
             stream_id = _out_string(lib, lib.plivo_start_stream, ptr, c_call, c_url, params)
         if stream_id is None:  # PLIVO_OK without a stream id would be a library bug
             raise InvalidResponseError("start_stream: the library returned no stream id")
