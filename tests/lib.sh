@@ -30,7 +30,6 @@ _lib_exit() {
     for ((i = ${#_lib_at_exit[@]} - 1; i >= 0; i--)); do eval "${_lib_at_exit[i]}" || true; done
 }
 trap _lib_exit EXIT
-trap 'exit 130' INT TERM
 
 # new_temp_dir VAR: a private temporary directory in VAR, removed at exit.
 new_temp_dir() {

@@ -1,5 +1,6 @@
 /*
- * stop_stream: stop one audio stream of a live call with libplivo.
+ * stop_stream: stop one audio stream of a live call with libplivo. An example (C needs
+ * no binding: it uses include/plivo.h as it is); demo.sh beside it runs it twice.
  *
  *   PLIVO_AUTH_ID=... PLIVO_AUTH_TOKEN=... [PLIVO_BASE_URL=...] stop_stream CALL_UUID STREAM_UUID
  *

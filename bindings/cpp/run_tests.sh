@@ -32,6 +32,7 @@ if [ "${KEEP_BUILD:-0}" = 1 ]; then
 else
     new_temp_dir BUILD
 fi
+trap 'exit 130' INT TERM # cleanup (at_exit) on Ctrl-C too
 
 WARN=(-Wall -Wextra -pedantic -Werror -g -pthread)
 INC=(-I"$REPO/include" -I"$HERE" -I"$HERE/tests")

@@ -90,6 +90,7 @@ export PLIVO_LIBRARY="$B/lib/libplivo.so"
 
 # --- 2. the server ----------------------------------------------------------------------
 new_temp_dir PRIV   # the captured request (it carries Authorization)
+trap 'exit 130' INT TERM # cleanup (at_exit) on Ctrl-C too
 
 export PLIVO_AUTH_ID=MADEMOACCOUNT0000001
 PLIVO_AUTH_TOKEN="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"   # a fresh throw-away token
