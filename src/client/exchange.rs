@@ -11,6 +11,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::observe::{ConnEvent, Observer};
 
@@ -36,6 +37,30 @@ impl CancelFlag {
 
     pub(crate) fn is_set(&self) -> bool {
         self.cancelled.load(Ordering::Acquire)
+    }
+}
+
+/// How a wait in slices goes on: one more slice, or why it ends.
+pub(crate) enum Slice {
+    Wait(Duration),
+    Cancelled,
+    TimedOut,
+}
+
+/// The next slice of a wait that ends at `deadline` (None: no deadline): at most
+/// `max`, and none at all once the request this thread runs has been cancelled. Every
+/// blocking wait of the library (connect, send, receive, name lookup, back-off) is cut
+/// this way, so that a cancel is seen within one slice.
+pub(crate) fn next_slice(deadline: Option<Instant>, max: Duration) -> Slice {
+    if cancelled() {
+        return Slice::Cancelled;
+    }
+    match deadline {
+        None => Slice::Wait(max),
+        Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Slice::Wait(left.min(max)),
+            _ => Slice::TimedOut,
+        },
     }
 }
 

@@ -104,21 +104,15 @@ fn lookup(
         })?;
     let deadline = (!timeout.after.is_not_happening()).then(|| Instant::now() + *timeout.after);
     let found = loop {
-        if super::exchange::cancelled() {
-            return Err(ureq::Error::Io(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "request cancelled",
-            )));
-        }
-        let slice = match deadline {
-            None => LOOKUP_SLICE,
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(ureq::Error::Timeout(timeout.reason));
-                }
-                left.min(LOOKUP_SLICE)
+        let slice = match super::exchange::next_slice(deadline, LOOKUP_SLICE) {
+            super::exchange::Slice::Wait(slice) => slice,
+            super::exchange::Slice::Cancelled => {
+                return Err(ureq::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "request cancelled",
+                )))
             }
+            super::exchange::Slice::TimedOut => return Err(ureq::Error::Timeout(timeout.reason)),
         };
         match rx.recv_timeout(slice) {
             Ok(found) => break found?,

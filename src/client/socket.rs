@@ -24,6 +24,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use super::exchange::{next_slice, Slice};
 use super::process::OpenSockets;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,
@@ -118,15 +119,10 @@ fn connect_one(addr: &SocketAddr, deadline: Option<Instant>) -> Result<TcpStream
     match socket.connect(&SockAddr::from(*addr)) {
         Ok(()) => {}
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => loop {
-            if super::exchange::cancelled() {
-                return Err(Connect::Cancelled);
-            }
-            let slice = match deadline {
-                None => READ_SLICE,
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => left.min(READ_SLICE),
-                    _ => return Err(Connect::TimedOut),
-                },
+            let slice = match next_slice(deadline, READ_SLICE) {
+                Slice::Wait(slice) => slice,
+                Slice::Cancelled => return Err(Connect::Cancelled),
+                Slice::TimedOut => return Err(Connect::TimedOut),
             };
             if poll_once(socket.as_raw_fd(), libc::POLLOUT, slice).map_err(Connect::Failed)? {
                 break;
@@ -218,18 +214,10 @@ impl DeadlineTcpTransport {
     fn wait(&self, events: libc::c_short, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let deadline = (!timeout.after.is_not_happening()).then(|| Instant::now() + *timeout.after);
         loop {
-            if super::exchange::cancelled() {
-                return Err(cancelled());
-            }
-            let slice = match deadline {
-                None => READ_SLICE,
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Ok(false);
-                    }
-                    left.min(READ_SLICE)
-                }
+            let slice = match next_slice(deadline, READ_SLICE) {
+                Slice::Wait(slice) => slice,
+                Slice::Cancelled => return Err(cancelled()),
+                Slice::TimedOut => return Ok(false),
             };
             if poll_once(self.stream.as_raw_fd(), events, slice)? {
                 return Ok(true);
@@ -279,18 +267,10 @@ impl Transport for DeadlineTcpTransport {
         let fd = self.stream.as_raw_fd();
         loop {
             // A cancelled request abandons its exchange within one slice.
-            if super::exchange::cancelled() {
-                return Err(cancelled());
-            }
-            let slice = match deadline {
-                None => READ_SLICE,
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(ureq::Error::Timeout(timeout.reason));
-                    }
-                    left.min(READ_SLICE)
-                }
+            let slice = match next_slice(deadline, READ_SLICE) {
+                Slice::Wait(slice) => slice,
+                Slice::Cancelled => return Err(cancelled()),
+                Slice::TimedOut => return Err(ureq::Error::Timeout(timeout.reason)),
             };
             self.set_read_timeout(slice)?;
             let input = self.buffers.input_append_buf();

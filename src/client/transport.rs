@@ -370,16 +370,13 @@ fn cancelled(attempts: u32) -> Error {
 
 /// Sleep for `wait`, looking for a cancel every [`CANCEL_SLICE`]; false if cancelled.
 fn sleep_unless_cancelled(wait: Duration) -> bool {
-    let until = Instant::now() + wait;
+    let until = Some(Instant::now() + wait);
     loop {
-        if exchange::cancelled() {
-            return false;
+        match exchange::next_slice(until, CANCEL_SLICE) {
+            exchange::Slice::Wait(slice) => std::thread::sleep(slice),
+            exchange::Slice::Cancelled => return false,
+            exchange::Slice::TimedOut => return true,
         }
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return true;
-        }
-        std::thread::sleep(left.min(CANCEL_SLICE));
     }
 }
 

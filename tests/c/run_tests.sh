@@ -107,7 +107,9 @@ hygiene() { # hygiene COMMAND...
     PLIVO_BASE_URL=$HSRV_URL "$@"
 }
 check "hygiene: fork, fork during calls, 204 bodies (libplivo.so)" hygiene "$work/hygiene"
-check "hygiene (valgrind)" hygiene "${VALGRIND[@]}" "$work/hygiene"
+# A child forked while threads were inside calls inherits heap blocks of threads that do
+# not exist in it: the child's exit is no leak check (the parent's is).
+check "hygiene (valgrind)" hygiene "${VALGRIND[@]}" --child-silent-after-fork=yes "$work/hygiene"
 check "hygiene (ASan+UBSan)" hygiene "$work/hygiene-asan"
 
 # tests/c/hosts.c and reload.c: timer signals without SA_RESTART, every descriptor

@@ -19,14 +19,13 @@ from . import _log
 from ._client import (
     Client,
     Text,
-    _bool,
     _constructor_error,
     _cstr,
     _decode,
-    _extra_headers,
     _json_object,
     _last_error,
     _u32,
+    stream_settings,
 )
 from ._errors import (
     Code,
@@ -289,22 +288,17 @@ class AsyncClient:
         c_call = _cstr(call_uuid, "call_uuid")
         c_url = _cstr(service_url, "service_url")
         lib = self._lib
-        settings = [
-            (lib.plivo_stream_params_set_bidirectional,
-             None if bidirectional is None else _bool(bidirectional, "bidirectional")),
-            (lib.plivo_stream_params_set_audio_track, _cstr(audio_track, "audio_track")),
-            (lib.plivo_stream_params_set_stream_timeout,
-             None if stream_timeout is None else _u32(stream_timeout, "stream_timeout")),
-            (lib.plivo_stream_params_set_status_callback_url,
-             _cstr(status_callback_url, "status_callback_url")),
-            (lib.plivo_stream_params_set_status_callback_method,
-             _cstr(status_callback_method, "status_callback_method")),
-            (lib.plivo_stream_params_set_content_type, _cstr(content_type, "content_type")),
-            (lib.plivo_stream_params_set_extra_headers,
-             None if extra_headers is None else _extra_headers(extra_headers)),
-            (lib.plivo_stream_params_set_cx_bot, None if cx_bot is None else _bool(cx_bot, "cx_bot")),
-        ]
-        settings = [(setter, value) for setter, value in settings if value is not None]
+        settings = stream_settings(
+            lib,
+            bidirectional=bidirectional,
+            audio_track=audio_track,
+            stream_timeout=stream_timeout,
+            status_callback_url=status_callback_url,
+            status_callback_method=status_callback_method,
+            content_type=content_type,
+            extra_headers=extra_headers,
+            cx_bot=cx_bot,
+        )
         if self._closed:
             raise InvalidArgumentError("the client is closed")
 

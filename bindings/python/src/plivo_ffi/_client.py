@@ -11,7 +11,7 @@ import operator
 import os
 import threading
 import weakref
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import _log
 from ._errors import Code, InvalidArgumentError, InvalidResponseError, PlivoError, error_class_for
@@ -207,6 +207,38 @@ def version() -> str:
     return text.decode("ascii")
 
 
+def stream_settings(
+    lib: Any,
+    *,
+    bidirectional: Optional[bool],
+    audio_track: Optional[Text],
+    stream_timeout: Optional[int],
+    status_callback_url: Optional[Text],
+    status_callback_method: Optional[Text],
+    content_type: Optional[Text],
+    extra_headers: Optional[Union[Text, Mapping[str, str]]],
+    cx_bot: Optional[bool],
+) -> List[Tuple[Any, Any]]:
+    """The start parameters that are given, as (setter, C value) pairs, checked and
+    converted (shared by :class:`Client` and ``AsyncClient``)."""
+    settings = [
+        (lib.plivo_stream_params_set_bidirectional,
+         None if bidirectional is None else _bool(bidirectional, "bidirectional")),
+        (lib.plivo_stream_params_set_audio_track, _cstr(audio_track, "audio_track")),
+        (lib.plivo_stream_params_set_stream_timeout,
+         None if stream_timeout is None else _u32(stream_timeout, "stream_timeout")),
+        (lib.plivo_stream_params_set_status_callback_url,
+         _cstr(status_callback_url, "status_callback_url")),
+        (lib.plivo_stream_params_set_status_callback_method,
+         _cstr(status_callback_method, "status_callback_method")),
+        (lib.plivo_stream_params_set_content_type, _cstr(content_type, "content_type")),
+        (lib.plivo_stream_params_set_extra_headers,
+         None if extra_headers is None else _extra_headers(extra_headers)),
+        (lib.plivo_stream_params_set_cx_bot, None if cx_bot is None else _bool(cx_bot, "cx_bot")),
+    ]
+    return [(setter, value) for setter, value in settings if value is not None]
+
+
 class Client:
     """A Plivo Audio Stream API client (one ``PlivoClient``).
 
@@ -379,27 +411,18 @@ class Client:
         """
         c_call = _cstr(call_uuid, "call_uuid")
         c_url = _cstr(service_url, "service_url")
-        c_bidi = None if bidirectional is None else _bool(bidirectional, "bidirectional")
-        c_track = _cstr(audio_track, "audio_track")
-        c_stimeout = None if stream_timeout is None else _u32(stream_timeout, "stream_timeout")
-        c_cb_url = _cstr(status_callback_url, "status_callback_url")
-        c_cb_method = _cstr(status_callback_method, "status_callback_method")
-        c_ctype = _cstr(content_type, "content_type")
-        c_headers = None if extra_headers is None else _extra_headers(extra_headers)
-        c_cx_bot = None if cx_bot is None else _bool(cx_bot, "cx_bot")
-
         lib = self._lib
-        settings = [
-            (lib.plivo_stream_params_set_bidirectional, c_bidi),
-            (lib.plivo_stream_params_set_audio_track, c_track),
-            (lib.plivo_stream_params_set_stream_timeout, c_stimeout),
-            (lib.plivo_stream_params_set_status_callback_url, c_cb_url),
-            (lib.plivo_stream_params_set_status_callback_method, c_cb_method),
-            (lib.plivo_stream_params_set_content_type, c_ctype),
-            (lib.plivo_stream_params_set_extra_headers, c_headers),
-            (lib.plivo_stream_params_set_cx_bot, c_cx_bot),
-        ]
-        settings = [(setter, value) for setter, value in settings if value is not None]
+        settings = stream_settings(
+            lib,
+            bidirectional=bidirectional,
+            audio_track=audio_track,
+            stream_timeout=stream_timeout,
+            status_callback_url=status_callback_url,
+            status_callback_method=status_callback_method,
+            content_type=content_type,
+            extra_headers=extra_headers,
+            cx_bot=cx_bot,
+        )
 
         with self._held() as ptr, _stream_params(lib, settings) as params:
             stream_id = _out_string(lib, lib.plivo_start_stream, ptr, c_call, c_url, params)
