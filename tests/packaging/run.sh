@@ -23,8 +23,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/native.sh
-. "$here/../native.sh" # REPO, need, need_cargo, build_native, start_server
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh" # REPO, need, need_cargo, build_native, start_server
 cd "$REPO"
 export LC_ALL=C
 
@@ -44,6 +44,7 @@ cleanup() {
         $sudo dpkg --purge "${PACKAGES[@]}" >/dev/null 2>&1 || true
     fi
     rm -rf "$tmp"
+    _lib_exit # what tests/lib.sh was asked to clean up (its EXIT trap is replaced here)
 }
 trap cleanup EXIT
 
