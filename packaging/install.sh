@@ -5,6 +5,11 @@
 # (packaging/debian/rules, through `make install DESTDIR=debian/tmp PREFIX=/usr
 # LIBDIR=/usr/lib/<multiarch>`): one program for both.
 #
+# Not cargo-c: it would give the SONAME and a .pc, but no CMake package (the project's
+# plivoConfig.cmake with its static target and version rules), it installs no second
+# binary (plivo-stream), and it is one more tool to build from source (Debian 12's
+# cargo-c needs Debian's Rust, older than the 1.85 this crate requires).
+#
 #   VERSION=0.1.0 PREFIX=/usr/local RELEASE_DIR=target/release packaging/install.sh
 #
 # Environment (the Makefile sets all of them; defaults as in the Makefile):
