@@ -104,15 +104,31 @@ pip_install() {
 
 # go_env STATE_DIR: Go from PATH, the upstream location or Debian's golang-go, with
 # everything it writes (GOPATH, GOCACHE, module cache, config) under STATE_DIR and no
-# download of anything (the binding uses the standard library only).
+# download of anything (the binding uses the standard library only) — except, when
+# that Go is older than the binding's go.mod asks (log/slog needs 1.21; Debian 12's
+# golang-go is 1.19), the Go toolchain module from the Go module proxy, as Go itself
+# fetches toolchains.
+GO_TOOLCHAIN=go1.22.12
 go_env() {
-    local state=$1
+    local state=$1 minor
     if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
         export PATH="/usr/local/go/bin:$PATH"
     fi
     need go golang-go
     mkdir -p "$state/config"
     export GOPATH="$state/path" GOCACHE="$state/cache" GOMODCACHE="$state/path/pkg/mod"
+    minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+    if [ -n "$minor" ] && [ "$minor" -lt 21 ]; then
+        local module="golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$(go env GOARCH)" dir
+        echo "== $(go env GOVERSION) is older than 1.21: fetching $module"
+        dir=$(cd "$state" && env -u GOPROXY GOFLAGS=-mod=mod \
+            go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+        [ -f "$dir/bin/go" ] || { echo "go_env: no Go toolchain in $dir" >&2; return 1; }
+        # A module zip keeps no execute bits: give them back, as Go's own toolchain
+        # switch does.
+        find "$dir/bin" "$dir/pkg/tool" -type f -exec chmod +x {} +
+        export PATH="$dir/bin:$PATH"
+    fi
     export GOFLAGS=-mod=mod
     export GOTOOLCHAIN=local    # never download another toolchain
     export GOPROXY=off          # standard library only: nothing to download
