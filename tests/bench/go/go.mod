@@ -1,6 +1,6 @@
 module libplivo-bench
 
-go 1.19
+go 1.21
 
 require github.com/libplivo/libplivo/bindings/go v0.0.0
 

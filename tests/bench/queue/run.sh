@@ -6,6 +6,7 @@
 #   - C, one thread of blocking calls (the CPU per call the queue is held to);
 #   - Python plivo_ffi.AsyncClient (max_in_flight 64) and the blocking Client under
 #     asyncio.to_thread with 64 threads;
+#   - Go, a goroutine per stop through StopStreamContext (WithMaxInFlight(64));
 #   - and, without latency, 8 threads hammering one client: with and without a log
 #     callback, and against the library as it was at $BASE (default fbcd136, before
 #     counters, the per-process pool and the reuse guard), A B A B in one run.
@@ -25,12 +26,15 @@ mkdir -p "$OUT"
 command -v gcc >/dev/null || apt_install gcc libc6-dev
 build_native release
 python_env "$TARGET_DIR/bench-queue-venv"
+go_env "$TARGET_DIR/bench/queue/go"
 pip_install "$REPO/bindings/python"
 export PLIVO_LIBRARY="$PLIVO_LIB_DIR/libplivo.so"
 gcc -O2 -std=c99 -Wall -Werror -I"$REPO/include" "$HERE/queue_bench.c" -L"$PLIVO_LIB_DIR" \
     -lplivo -Wl,-rpath,"$PLIVO_LIB_DIR" -lpthread -o "$OUT/queue_bench"
 gcc -O2 -std=c99 -Wall -Werror -I"$REPO/include" "$HERE/hammer.c" -L"$PLIVO_LIB_DIR" -lplivo \
     -lpthread -o "$OUT/hammer"
+uninstalled_pc "$OUT/pkgconfig"
+(cd "$HERE/go" && PKG_CONFIG_PATH="$OUT/pkgconfig" go build -o "$OUT/bench_queue_go" .)
 # The baseline library, built from $BASE in a folder of its own.
 BASE=${BASE:-fbcd136}
 BASE_DIR="$TARGET_DIR/bench/queue/base-$BASE"
@@ -63,6 +67,7 @@ run $LATENCY_MS "$OUT/queue_bench" threads bq "$N" $INFLIGHT
 run $LATENCY_MS "$OUT/queue_bench" blocking bq 200
 run $LATENCY_MS "$PY" "$HERE/bench_async.py" async bq "$N" $INFLIGHT
 run $LATENCY_MS "$PY" "$HERE/bench_async.py" to_thread bq "$N" $INFLIGHT
+run $LATENCY_MS "$OUT/bench_queue_go" bq "$N" $INFLIGHT
 run 0 "$OUT/queue_bench" hammer bq 20000 8 0
 run 0 "$OUT/queue_bench" hammer bq 20000 8 1
 run 0 "$OUT/queue_bench" hammer bq 20000 8 0
