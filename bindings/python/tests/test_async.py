@@ -130,7 +130,7 @@ def test_stateful_operations_match_client(server, make_client, make_async):
         outcome(lambda: client.stop_all_streams("SYNC")),
     ]
     sync_start = client.start_stream("SYNC", "wss://example.invalid/a", bidirectional=True,
-                                     extra_headers={"X-A": "1"}, stream_timeout=60)
+                                     extra_headers={"XA": "1"}, stream_timeout=60)
 
     async def main() -> Any:
         async with make_async() as aclient:
@@ -142,7 +142,7 @@ def test_stateful_operations_match_client(server, make_client, make_async):
             ]
             started = await aclient.start_stream(
                 "ASYNC", "wss://example.invalid/a", bidirectional=True,
-                extra_headers={"X-A": "1"}, stream_timeout=60)
+                extra_headers={"XA": "1"}, stream_timeout=60)
             detail = await aclient.get_stream("ASYNC", started)
             return got, started, detail
 

@@ -455,15 +455,6 @@ class Client:
         -> count), ``connections`` (``opened``/``reused``/``discarded``) and
         ``latency_us`` (``p50``/``p90``/``p99``/``max``). Never holds a credential."""
         lib = self._lib
-        ptr = self._enter()
-        try:
-            out = ctypes.c_void_p()
-            try:
-                code = lib.plivo_client_stats(ptr, ctypes.byref(out))
-                if code != Code.OK:
-                    raise _last_error(lib, code)
-            finally:
-                text = _take_string(lib, out)
-        finally:
-            self._leave()
+        with self._held() as ptr:
+            text = _out_string(lib, lib.plivo_client_stats, ptr)
         return _json_object(text, "stats")
