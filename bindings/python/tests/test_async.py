@@ -238,7 +238,7 @@ def test_mixed_outcomes_one_result_each(server, make_async):
     results = run(main())
     for i, (kind, value) in enumerate(results):
         if i % 3 == 0:
-            assert kind == "ok" and value["meta"]["count"] == 2
+            assert kind == "ok" and value["meta"]["total_count"] == 2
         elif i % 3 == 1:
             assert isinstance(value, plivo_ffi.NotFoundError)
         else:
@@ -356,7 +356,7 @@ def test_cancel_when_the_result_is_already_waiting(make_async):
             assert aclient._free == 1 and aclient._futures == {}
             assert lib.plivo_queue_pending(queue) == 0
             stats = aclient.stats()
-            assert (await aclient.list_streams("CALL1"))["meta"]["count"] == 2
+            assert (await aclient.list_streams("CALL1"))["meta"]["total_count"] == 2
             return stats
 
     assert run(main())["outcomes"] == {"PLIVO_OK": 1}
@@ -377,9 +377,9 @@ def test_cancel_just_as_a_slot_is_handed_over(make_async):
             second.cancel()  # ...which is cancelled before it runs
             with pytest.raises(asyncio.CancelledError):
                 await second
-            assert (await first)["meta"]["count"] == 2
+            assert (await first)["meta"]["total_count"] == 2
             assert aclient._free == 1 and not aclient._waiters
-            assert (await aclient.list_streams("CALL1"))["meta"]["count"] == 2
+            assert (await aclient.list_streams("CALL1"))["meta"]["total_count"] == 2
 
     run(main())
 
@@ -487,7 +487,7 @@ def test_client_made_before_fork_works_in_the_child(server, make_client, make_as
 
     def child() -> None:
         client.stop_stream("FORK", "C1")
-        assert client.list_streams("FORK")["meta"]["count"] == 3
+        assert client.list_streams("FORK")["meta"]["total_count"] == 3
         try:
             run(aclient.list_streams("CALL1"))
         except plivo_ffi.InvalidArgumentError as exc:
