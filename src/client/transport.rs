@@ -31,6 +31,10 @@ const IDLE_CONNECTIONS: usize = 64;
 /// Sockets of one pool recorded for a forked child to close: the idle ones and those
 /// of as many exchanges as a full completion queue runs at once.
 const RECORDED_SOCKETS: usize = IDLE_CONNECTIONS + 1024;
+/// Per-connection buffers: an answer's head must fit in the input buffer (a larger one
+/// is `InvalidResponse`), and no request of the API comes near the output buffer.
+const INPUT_BUFFER: usize = 32 * 1024;
+const OUTPUT_BUFFER: usize = 16 * 1024;
 /// How often a back-off wait looks for a cancel.
 const CANCEL_SLICE: Duration = Duration::from_millis(20);
 
@@ -104,6 +108,11 @@ impl Transport {
             .timeout_connect(Some(config.connect_timeout))
             .max_idle_connections(IDLE_CONNECTIONS)
             .max_idle_connections_per_host(IDLE_CONNECTIONS)
+            // ureq's 128 KiB buffers each way, per connection, would make a queue of 64
+            // exchanges hold 16 MiB of them; the API's heads and bodies are a few
+            // hundred bytes (bodies beyond the buffer are read through it in parts).
+            .input_buffer_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER)
             .build();
         let observer = config.observer;
         let for_agents = observer.clone();

@@ -35,16 +35,16 @@ gcc -O2 -std=c99 -Wall -Werror -I"$REPO/include" "$HERE/hammer.c" -L"$PLIVO_LIB_
     -lpthread -o "$OUT/hammer"
 uninstalled_pc "$OUT/pkgconfig"
 (cd "$HERE/go" && PKG_CONFIG_PATH="$OUT/pkgconfig" go build -o "$OUT/bench_queue_go" .)
-# The baseline library, built from $BASE in a folder of its own.
-BASE=${BASE:-fbcd136}
+# The baseline library, built from $BASE in a folder of its own (BASE= skips it).
+BASE=${BASE-fbcd136}
 BASE_DIR="$TARGET_DIR/bench/queue/base-$BASE"
-if [ ! -f "$BASE_DIR/target/release/libplivo.so" ]; then
+if [ -n "$BASE" ] && [ ! -f "$BASE_DIR/target/release/libplivo.so" ]; then
     rm -rf "$BASE_DIR" && mkdir -p "$BASE_DIR"
     git -C "$REPO" archive "$BASE" | tar -x -C "$BASE_DIR"
     (cd "$BASE_DIR" && cargo build --release -q -p plivo)
 fi
 # hammer needs libplivo.so.0 (the SONAME) in each library folder.
-ln -sfn libplivo.so "$BASE_DIR/target/release/libplivo.so.0"
+[ -z "$BASE" ] || ln -sfn libplivo.so "$BASE_DIR/target/release/libplivo.so.0"
 ln -sfn libplivo.so "$PLIVO_LIB_DIR/libplivo.so.0"
 
 export PLIVO_AUTH_ID=MABENCHQUEUE00000001 PLIVO_AUTH_TOKEN=bench-queue-token
@@ -74,7 +74,7 @@ run 0 "$OUT/queue_bench" hammer bq 20000 8 0
 run 0 "$OUT/queue_bench" hammer bq 20000 8 1
 for round in 1 2 3; do
     run 0 env LD_LIBRARY_PATH="$PLIVO_LIB_DIR" HAMMER_LIB=current "$OUT/hammer" 20000 8
-    run 0 env LD_LIBRARY_PATH="$BASE_DIR/target/release" HAMMER_LIB="$BASE" "$OUT/hammer" 20000 8
+    [ -z "$BASE" ] || run 0 env LD_LIBRARY_PATH="$BASE_DIR/target/release" HAMMER_LIB="$BASE" "$OUT/hammer" 20000 8
 done
 
 "$PY" - "$results" "$LATENCY_MS" "$INFLIGHT" <<'PY' | tee "$OUT/table.md"
