@@ -239,7 +239,7 @@ deb_fields() {
     done
     [ "$(field "$LIB0" Multi-Arch)" = same ] || { echo "libplivo0: Multi-Arch $(field "$LIB0" Multi-Arch)"; return 1; }
     [ "$(field "$DEV" Multi-Arch)" = same ] || { echo "libplivo-dev: Multi-Arch $(field "$DEV" Multi-Arch)"; return 1; }
-    field "$DEV" Depends | tr ',' '\n' | sed 's/^ *//' | grep -qx "libplivo0 (= $DEB_VERSION)" ||
+    field "$DEV" Depends | tr ',' '\n' | sed 's/^ *//' | grep -x "libplivo0 (= $DEB_VERSION)" >/dev/null ||
         { echo "libplivo-dev Depends: $(field "$DEV" Depends)"; return 1; }
 }
 check "debs: version $DEB_VERSION, Multi-Arch: same on both libraries, libplivo-dev Depends: libplivo0 (= $DEB_VERSION)" deb_fields
@@ -253,7 +253,10 @@ expect_listing() { # expect_listing DEB EXPECTED-LINES...
     if [ "$got" != "$(printf '%s\n' "$@" | sort)" ]; then
         echo "$deb contents:"; dpkg-deb -c "$deb"; echo "expected:"; printf '%s\n' "$@"; return 1
     fi
-    dpkg-deb -c "$deb" | grep -q " \./usr/share/doc/$(field "$deb" Package)/copyright$" ||
+    # The whole listing first: `grep -q` stops reading at its match, and dpkg-deb,
+    # killed by SIGPIPE, would fail the pipeline under pipefail.
+    dpkg-deb -c "$deb" >"$tmp/listing"
+    grep -q " \./usr/share/doc/$(field "$deb" Package)/copyright$" "$tmp/listing" ||
         { echo "$deb: no /usr/share/doc/$(field "$deb" Package)/copyright"; return 1; }
 }
 check "libplivo0: $LIBDIR/libplivo.so.$VERSION (644) and the libplivo.so.$MAJOR link; copyright" \
@@ -274,7 +277,7 @@ check "plivo-stream: /usr/bin/plivo-stream (755) and its man page; copyright" \
     "-rw-r--r-- /usr/share/man/man1/plivo-stream.1.gz"
 
 control_files() {
-    dpkg-deb -I "$LIB0" triggers | tee /dev/stderr | grep -qx 'activate-noawait ldconfig' ||
+    dpkg-deb -I "$LIB0" triggers | tee /dev/stderr | grep -x 'activate-noawait ldconfig' >/dev/null ||
         { echo "libplivo0: no ldconfig trigger"; return 1; }
     dpkg-deb -I "$LIB0" symbols >"$tmp/symbols" || { echo "libplivo0: no symbols file"; return 1; }
     head -2 "$tmp/symbols"
@@ -378,7 +381,7 @@ cli_help() {
         grep -q ' 2  PLIVO_ERR_NO_ACTIVE_STREAM' "$tmp/out" && grep -q ' 5  PLIVO_ERR_NOT_FOUND' "$tmp/out" &&
         ps_run 0 start --help && grep -q -- '--audio-track' "$tmp/out" &&
         ps_run 0 --version && [ "$(cat "$tmp/out")" = "plivo-stream $VERSION" ] && empty "$tmp/err" &&
-        zcat /usr/share/man/man1/plivo-stream.1.gz | grep -q 'EXIT STATUS'
+        zcat /usr/share/man/man1/plivo-stream.1.gz | grep 'EXIT STATUS' >/dev/null
 }
 check "plivo-stream --help, start --help, --version: stdout, exit 0; exit statuses listed; man page installed" cli_help
 cli_stop() {
