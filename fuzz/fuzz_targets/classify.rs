@@ -25,7 +25,7 @@ fuzz_target!(|input: Input<'_>| {
         Ok(success) => {
             assert!((200..300).contains(&status), "Ok for {status}");
             assert_eq!(success.status, status);
-            assert_eq!(success.body, body);
+            assert_eq!(success.value, body);
         }
         Err(failure) => {
             assert!(!(200..300).contains(&status), "Err for {status}");

@@ -1,10 +1,10 @@
 //! Raw fault modes: broken bytes written straight to the socket.
 //!
-//! Every connection is served by hyper over a `ConnIo`, a thin wrapper around the
+//! Every connection is served by hyper over a `FaultSocket`, a thin wrapper around the
 //! `TcpStream`. When a handler decides on a raw fault it arms the connection's
 //! `ArmedFault` and hands hyper a tiny placeholder response (`200`, empty body). hyper
 //! writes that placeholder in a single `poll_write` (vectored writes are off, so head
-//! and body are flattened into one buffer); `ConnIo` swallows exactly that write and
+//! and body are flattened into one buffer); `FaultSocket` swallows exactly that write and
 //! puts the fault's bytes on the wire instead. Then it either reports success (the
 //! "keep open" modes: hyper goes on serving the connection) or fails the write so hyper
 //! drops the connection (the "close" modes; `Reset` also sets SO_LINGER 0 first so the
@@ -121,15 +121,15 @@ fn pause_of(fault: RawFault, bytes: &[u8]) -> Option<(usize, Pin<Box<tokio::time
 }
 
 /// The socket as hyper sees it (see the module doc).
-pub struct ConnIo {
+pub struct FaultSocket {
     tcp: TcpStream,
     ctl: std::sync::Arc<ArmedFault>,
     pending: Option<PendingRaw>,
 }
 
-impl ConnIo {
+impl FaultSocket {
     pub fn new(tcp: TcpStream, ctl: std::sync::Arc<ArmedFault>) -> Self {
-        ConnIo {
+        FaultSocket {
             tcp,
             ctl,
             pending: None,
@@ -137,7 +137,7 @@ impl ConnIo {
     }
 }
 
-impl AsyncRead for ConnIo {
+impl AsyncRead for FaultSocket {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -147,7 +147,7 @@ impl AsyncRead for ConnIo {
     }
 }
 
-impl AsyncWrite for ConnIo {
+impl AsyncWrite for FaultSocket {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -176,7 +176,7 @@ impl AsyncWrite for ConnIo {
                 },
             }
         }
-        let ConnIo { tcp, pending, .. } = this;
+        let FaultSocket { tcp, pending, .. } = this;
         let p = pending.as_mut().expect("pending raw bytes");
         while p.pos < p.bytes.len() {
             let end = match &mut p.pause {

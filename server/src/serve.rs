@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::api;
-use crate::raw::{ArmedFault, ConnIo};
+use crate::raw::{ArmedFault, FaultSocket};
 use crate::response::{Outcome, Reply, WireBody};
 use crate::state::State;
 
@@ -28,7 +28,7 @@ pub async fn serve_connection(state: Arc<State>, tcp: TcpStream, conn: u64) {
     let _ = tcp.set_nodelay(true);
     let verbose = state.verbose;
     let ctl = Arc::new(ArmedFault::default());
-    let io = TokioIo::new(ConnIo::new(tcp, ctl.clone()));
+    let io = TokioIo::new(FaultSocket::new(tcp, ctl.clone()));
     let service = service_fn(move |req| handle(state.clone(), ctl.clone(), conn, req));
     let result = http1::Builder::new()
         .keep_alive(true)
@@ -97,7 +97,7 @@ async fn handle(
                 format!("raw {fault:?}"),
             );
             ctl.arm(fault);
-            // Placeholder that ConnIo swallows and replaces with the fault's bytes.
+            // Placeholder that FaultSocket swallows and replaces with the fault's bytes.
             Ok(Response::new(WireBody::Full(None)))
         }
     }

@@ -7,17 +7,14 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::error::{Error, ErrorKind};
+use super::reply::Reply;
+use super::text::{clip, redacted};
+
+/// A 2xx answer: its status, `api_id` and body.
+pub type Success = Reply<Vec<u8>>;
 
 /// A body larger than this is refused whatever the status.
 pub const MAX_BODY_BYTES: u64 = 1 << 20;
-
-/// A 2xx answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Success {
-    pub status: u16,
-    pub api_id: Option<String>,
-    pub body: Vec<u8>,
-}
 
 /// A non-2xx answer, with what the retry loop needs to know.
 #[derive(Debug, Clone)]
@@ -57,10 +54,10 @@ pub(crate) fn classify_redacting(
         .and_then(|e| e.api_id.as_ref())
         .map(json_text);
     if (200..300).contains(&status) {
-        return Ok(Success {
+        return Ok(Reply {
             status,
             api_id,
-            body: body.to_vec(),
+            value: body.to_vec(),
         });
     }
     let server_text = envelope
@@ -69,11 +66,11 @@ pub(crate) fn classify_redacting(
         .map(json_text);
     let kind = ErrorKind::for_status(status, server_text.as_deref());
     let message = match &server_text {
-        Some(text) => format!("HTTP {status}: {}", clip(&redact(text, secrets))),
+        Some(text) => format!("HTTP {status}: {}", clip(&redacted(text, secrets))),
         None if body.is_empty() => format!("HTTP {status} with an empty body"),
         None => format!(
             "HTTP {status}: {}",
-            clip(&redact(&String::from_utf8_lossy(body), secrets))
+            clip(&redacted(&String::from_utf8_lossy(body), secrets))
         ),
     };
     Err(Failure {
@@ -92,31 +89,6 @@ fn json_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// `text` with every non-empty secret replaced by `[REDACTED]`.
-fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        if out.contains(secret) {
-            out = out.replace(secret, "[REDACTED]");
-        }
-    }
-    out
-}
-
-/// Keep messages short and printable: a server may send a whole HTML page.
-fn clip(text: &str) -> String {
-    const MAX_CHARS: usize = 300;
-    let printable: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let trimmed = printable.trim();
-    match trimmed.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &trimmed[..cut]),
-        None => trimmed.to_owned(),
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::text::redacted;
+
 /// What went wrong, by class. The numbers are libplivo's stable result codes (0 is
 /// success), the same in every language; [`ErrorKind::name`] spells them as the C
 /// header does. This enum is the one list of them: the FFI layer, the logs, the stats
@@ -125,17 +127,6 @@ fn says_no_active_stream(message: &str) -> bool {
     message.to_ascii_lowercase().contains("no active stream")
 }
 
-/// A caller's string as it may appear in a message: quoted, control characters
-/// escaped, and cut after 200 characters, so that no argument can forge log lines or
-/// turn a message into megabytes.
-pub(crate) fn quoted(text: &str) -> String {
-    const MAX_CHARS: usize = 200;
-    match text.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{:?}…", &text[..cut]),
-        None => format!("{text:?}"),
-    }
-}
-
 /// An error from a client operation.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
@@ -188,11 +179,7 @@ impl Error {
     /// Remove every occurrence of `secret` (the token and its encoded forms) from the
     /// message: the server's text is echoed into it and must not leak credentials.
     pub(crate) fn redact(mut self, secrets: &[&str]) -> Error {
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            if self.message.contains(secret) {
-                self.message = self.message.replace(secret, "[REDACTED]");
-            }
-        }
+        self.message = redacted(&self.message, secrets);
         self
     }
 

@@ -1,6 +1,7 @@
 //! The Rust client for Plivo's Audio Stream API. It knows nothing of C: the FFI layer
 //! in `crate::ffi` converts and delegates to it.
 
+mod cancel;
 mod classify;
 mod credentials;
 mod error;
@@ -11,11 +12,14 @@ mod options;
 mod process;
 mod proxy_env;
 mod queue;
+mod reply;
 mod resolver;
 mod reuse;
 mod socket;
 mod stream;
+mod text;
 mod transport;
+mod url;
 
 use std::fmt;
 use std::sync::Arc;
@@ -32,6 +36,7 @@ pub use options::{
     MAX_RETRIES_LIMIT, MAX_TIMEOUT_MS,
 };
 pub use queue::{Completion, Queue, QueueError, Request, DEFAULT_MAX_IN_FLIGHT, MAX_IN_FLIGHT};
+pub use reply::Reply;
 pub use stream::{
     AudioTrack, CallbackMethod, ContentType, Stream, StreamList, StreamListMeta, StreamParams,
     StreamStarted,
@@ -40,6 +45,7 @@ pub use transport::USER_AGENT;
 
 use credentials::Credentials;
 use observe::Observer;
+use text::{redacted, shown};
 use transport::{Method, Transport, TransportConfig};
 
 /// Environment variable read for the account id when none is given.
@@ -48,25 +54,6 @@ pub const ENV_AUTH_ID: &str = "PLIVO_AUTH_ID";
 pub const ENV_AUTH_TOKEN: &str = "PLIVO_AUTH_TOKEN";
 /// Environment variable read for the base URL when no option sets one.
 pub const ENV_BASE_URL: &str = "PLIVO_BASE_URL";
-
-/// A successful answer: the HTTP status, the body's `api_id` (if any) and the value.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply<T> {
-    pub status: u16,
-    pub api_id: Option<String>,
-    pub value: T,
-}
-
-impl<T> Reply<T> {
-    /// Keep the status and api_id, replace the value.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
-        Reply {
-            status: self.status,
-            api_id: self.api_id,
-            value: f(self.value),
-        }
-    }
-}
 
 /// A Plivo API client. Immutable after construction and `Send + Sync`: share it between
 /// threads; they share its keep-alive connection pool.
@@ -104,15 +91,15 @@ impl Client {
             return Err(Error::invalid("auth_token contains control characters"));
         }
         let base_url = resolve_base_url(options)?;
-        let host = options::url_host(&base_url);
+        let host = url::url_host(&base_url);
         if base_url.starts_with("http://")
             && !options.allow_insecure_http
-            && !options::is_loopback_host(&host)
+            && !url::is_loopback_host(&host)
         {
             return Err(Error::invalid(format!(
                 "base URL {} is plain http:// to a non-loopback host; use https:// \
                  or allow insecure http explicitly",
-                error::quoted(&base_url)
+                text::quoted(&base_url)
             )));
         }
         let observer = Arc::new(Observer::new(options.logger.clone()));
@@ -149,25 +136,7 @@ impl Client {
         &self.account_url
     }
 
-    /// Stop one audio stream: `DELETE …/Call/{call_uuid}/Stream/{stream_uuid}/`.
-    /// An answer that there is no active stream is [`ErrorKind::NoActiveStream`].
-    pub fn stop_stream(&self, call_uuid: &str, stream_uuid: &str) -> Result<Reply<()>, Error> {
-        let op = || {
-            format!(
-                "stop_stream(call_uuid={}, stream_uuid={})",
-                shown(call_uuid),
-                shown(stream_uuid)
-            )
-        };
-        self.run(op, || {
-            check_id("call_uuid", call_uuid)?;
-            check_id("stream_uuid", stream_uuid)?;
-            let url = self.stream_url(call_uuid, Some(stream_uuid));
-            self.send(Method::Delete, &url, None).map(|r| r.map(|_| ()))
-        })
-    }
-
-    fn stream_url(&self, call_uuid: &str, stream_uuid: Option<&str>) -> String {
+    pub(crate) fn stream_url(&self, call_uuid: &str, stream_uuid: Option<&str>) -> String {
         match stream_uuid {
             Some(stream) => format!("{}Call/{call_uuid}/Stream/{stream}/", self.account_url),
             None => format!("{}Call/{call_uuid}/Stream/", self.account_url),
@@ -180,12 +149,7 @@ impl Client {
         url: &str,
         body: Option<&[u8]>,
     ) -> Result<Reply<Vec<u8>>, Error> {
-        let success = self.transport.execute(method, url, body)?;
-        Ok(Reply {
-            status: success.status,
-            api_id: success.api_id,
-            value: success.body,
-        })
+        self.transport.execute(method, url, body)
     }
 
     /// Run an operation: on failure name it in the message and scrub the secrets; when
@@ -248,10 +212,7 @@ impl Client {
     /// Server text fit for a log line: secrets removed, quoted when it is not a plain
     /// token, cut when long.
     fn scrub(&self, text: &str) -> String {
-        let mut text = shown(text);
-        for secret in self.transport.secrets().iter().filter(|s| !s.is_empty()) {
-            text = text.replace(secret, "[REDACTED]");
-        }
+        let text = shown(&redacted(text, &self.transport.secrets()));
         if text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
@@ -280,21 +241,6 @@ fn log_fields(operation: &str) -> String {
     fields
 }
 
-/// An identifier as it may appear in a message: control characters escaped and long
-/// values cut, so that untrusted input cannot forge log lines or flood them.
-pub(crate) fn shown(id: &str) -> String {
-    const MAX_CHARS: usize = 64;
-    let mut out: String = id
-        .chars()
-        .take(MAX_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
-    if id.chars().nth(MAX_CHARS).is_some() {
-        out.push('…');
-    }
-    out
-}
-
 fn credential(given: Option<&str>, env: &str, what: &str) -> Result<String, Error> {
     match given {
         Some("") => Err(Error::invalid(format!("{what} is empty"))),
@@ -316,7 +262,7 @@ fn resolve_base_url(options: &Options) -> Result<String, Error> {
         return Ok(url.clone());
     }
     match std::env::var(ENV_BASE_URL) {
-        Ok(url) if !url.is_empty() => options::normalize_base_url(&url)
+        Ok(url) if !url.is_empty() => url::normalize_base_url(&url)
             .map_err(|e| Error::invalid(format!("{ENV_BASE_URL}: {}", e.message()))),
         _ => Ok(DEFAULT_BASE_URL.to_owned()),
     }

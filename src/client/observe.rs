@@ -153,7 +153,7 @@ impl Observer {
 
     /// Log a line, unless its request was abandoned with a freed queue.
     pub(crate) fn log(&self, level: LogLevel, line: impl FnOnce() -> String) {
-        if super::exchange::abandoned() {
+        if super::cancel::abandoned() {
             return;
         }
         if let Some(logger) = self.logger.as_ref().filter(|l| level <= l.max_level) {

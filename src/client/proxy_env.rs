@@ -10,8 +10,9 @@
 
 use ureq::Proxy;
 
-use super::error::{quoted, Error};
-use super::options::{is_loopback_host, redact_userinfo, url_host};
+use super::error::Error;
+use super::text::quoted;
+use super::url::{is_loopback_host, redact_userinfo, url_host};
 
 pub(crate) fn proxy_for(base_url: &str) -> Result<Option<Proxy>, Error> {
     let host = url_host(base_url);

@@ -15,9 +15,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::cancel::{self, CancelFlag};
 use super::error::{Error, ErrorKind};
-use super::exchange::{self, CancelFlag};
+use super::exchange;
 use super::stream::StreamParams;
+use super::text::operation;
 use super::{check_id, Client, Reply};
 
 /// `max_in_flight` when 0 is given.
@@ -84,33 +86,18 @@ impl Request {
 
     /// How the blocking call names itself in messages.
     fn operation(&self) -> String {
-        use super::shown;
         match self {
             Request::StopStream {
                 call_uuid,
                 stream_uuid,
-            } => format!(
-                "stop_stream(call_uuid={}, stream_uuid={})",
-                shown(call_uuid),
-                shown(stream_uuid)
-            ),
+            } => operation("stop_stream", call_uuid, Some(stream_uuid)),
             Request::GetStream {
                 call_uuid,
                 stream_uuid,
-            } => format!(
-                "get_stream(call_uuid={}, stream_uuid={})",
-                shown(call_uuid),
-                shown(stream_uuid)
-            ),
-            Request::StopAllStreams { call_uuid } => {
-                format!("stop_all_streams(call_uuid={})", shown(call_uuid))
-            }
-            Request::ListStreams { call_uuid } => {
-                format!("list_streams(call_uuid={})", shown(call_uuid))
-            }
-            Request::StartStream { call_uuid, .. } => {
-                format!("start_stream(call_uuid={})", shown(call_uuid))
-            }
+            } => operation("get_stream", call_uuid, Some(stream_uuid)),
+            Request::StopAllStreams { call_uuid } => operation("stop_all_streams", call_uuid, None),
+            Request::ListStreams { call_uuid } => operation("list_streams", call_uuid, None),
+            Request::StartStream { call_uuid, .. } => operation("start_stream", call_uuid, None),
         }
     }
 
@@ -515,7 +502,7 @@ fn work(shared: &Shared) {
         ));
         drop(state);
 
-        let result = exchange::run(Some(&job.cancel), || {
+        let result = cancel::run(Some(&job.cancel), || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 job.request.run(&shared.client)
             }))

@@ -104,15 +104,15 @@ fn lookup(
         })?;
     let deadline = (!timeout.after.is_not_happening()).then(|| Instant::now() + *timeout.after);
     let found = loop {
-        let slice = match super::exchange::next_slice(deadline, LOOKUP_SLICE) {
-            super::exchange::Slice::Wait(slice) => slice,
-            super::exchange::Slice::Cancelled => {
+        let slice = match super::cancel::next_slice(deadline, LOOKUP_SLICE) {
+            super::cancel::Slice::Wait(slice) => slice,
+            super::cancel::Slice::Cancelled => {
                 return Err(ureq::Error::Io(std::io::Error::new(
                     std::io::ErrorKind::Interrupted,
                     "request cancelled",
                 )))
             }
-            super::exchange::Slice::TimedOut => return Err(ureq::Error::Timeout(timeout.reason)),
+            super::cancel::Slice::TimedOut => return Err(ureq::Error::Timeout(timeout.reason)),
         };
         match rx.recv_timeout(slice) {
             Ok(found) => break found?,

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
+use super::cancel;
 use super::exchange;
 use super::observe::{ConnEvent, Discard, Observer};
 
@@ -215,7 +216,7 @@ impl<T: Transport> Drop for Guarded<T> {
         // A pooled connection dropped by the pool (idle, or the client freed) was
         // never discarded in the sense of the logs; one dropped in use was.
         if !self.pooled && !self.reported {
-            let why = if exchange::cancelled() {
+            let why = if cancel::cancelled() {
                 Discard::Cancelled
             } else if let Some(why) = self.spoiled {
                 why

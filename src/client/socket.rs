@@ -24,7 +24,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use super::exchange::{next_slice, Slice};
+use super::cancel::{next_slice, Slice};
 use super::process::OpenSockets;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,

@@ -2,10 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{quoted, Error, ErrorKind};
+use super::error::{Error, ErrorKind};
 use super::ids::check_id;
+use super::text::operation;
+use super::text::quoted;
 use super::transport::Method;
-use super::{shown, Client, Reply};
+use super::url::check_absolute;
+use super::{Client, Reply};
 
 /// Which audio of the call is streamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,18 +137,12 @@ impl StreamParams {
 
     /// An absolute `http://` or `https://` URL for stream events.
     pub fn set_status_callback_url(&mut self, url: &str) -> Result<(), Error> {
-        let valid = url
-            .parse::<ureq::http::Uri>()
-            .ok()
-            .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
-            .and_then(|u| u.host().map(|h| !h.is_empty()))
-            .unwrap_or(false);
-        if !valid {
-            return Err(Error::invalid(format!(
-                "status_callback_url {} is not an absolute http:// or https:// URL",
-                quoted(&super::options::redact_userinfo(url))
-            )));
-        }
+        check_absolute(
+            "status_callback_url",
+            url,
+            &["http", "https"],
+            "an absolute http:// or https:// URL",
+        )?;
         self.status_callback_url = Some(url.to_owned());
         Ok(())
     }
@@ -442,10 +439,22 @@ fn json_object_text(reply: Reply<Vec<u8>>, what: &str) -> Result<Reply<String>, 
 }
 
 impl Client {
+    /// Stop one audio stream: `DELETE …/Call/{call_uuid}/Stream/{stream_uuid}/`.
+    /// An answer that there is no active stream is [`ErrorKind::NoActiveStream`].
+    pub fn stop_stream(&self, call_uuid: &str, stream_uuid: &str) -> Result<Reply<()>, Error> {
+        let op = || operation("stop_stream", call_uuid, Some(stream_uuid));
+        self.run(op, || {
+            check_id("call_uuid", call_uuid)?;
+            check_id("stream_uuid", stream_uuid)?;
+            let url = self.stream_url(call_uuid, Some(stream_uuid));
+            self.send(Method::Delete, &url, None).map(|r| r.map(|_| ()))
+        })
+    }
+
     /// Stop every active stream of a call: `DELETE …/Call/{call_uuid}/Stream/`.
     pub fn stop_all_streams(&self, call_uuid: &str) -> Result<Reply<()>, Error> {
         self.run(
-            || format!("stop_all_streams(call_uuid={})", shown(call_uuid)),
+            || operation("stop_all_streams", call_uuid, None),
             || {
                 check_id("call_uuid", call_uuid)?;
                 let url = self.stream_url(call_uuid, None);
@@ -463,7 +472,7 @@ impl Client {
         params: &StreamParams,
     ) -> Result<Reply<StreamStarted>, Error> {
         self.run(
-            || format!("start_stream(call_uuid={})", shown(call_uuid)),
+            || operation("start_stream", call_uuid, None),
             || {
                 let reply = self.send_start(call_uuid, service_url, params)?;
                 let started = serde_json::from_slice(&reply.value).unwrap_or_default();
@@ -481,7 +490,7 @@ impl Client {
         params: &StreamParams,
     ) -> Result<Reply<String>, Error> {
         self.run(
-            || format!("start_stream(call_uuid={})", shown(call_uuid)),
+            || operation("start_stream", call_uuid, None),
             || {
                 let reply = self.send_start(call_uuid, service_url, params)?;
                 let started: Reply<StreamStarted> = parse_body(reply, "start answer")?;
@@ -517,13 +526,7 @@ impl Client {
     /// Details of one stream: `GET …/Call/{call_uuid}/Stream/{stream_uuid}/`.
     pub fn get_stream(&self, call_uuid: &str, stream_uuid: &str) -> Result<Reply<Stream>, Error> {
         self.run(
-            || {
-                format!(
-                    "get_stream(call_uuid={}, stream_uuid={})",
-                    shown(call_uuid),
-                    shown(stream_uuid)
-                )
-            },
+            || operation("get_stream", call_uuid, Some(stream_uuid)),
             || parse_body(self.fetch_stream(call_uuid, stream_uuid)?, "stream"),
         )
     }
@@ -535,13 +538,7 @@ impl Client {
         stream_uuid: &str,
     ) -> Result<Reply<String>, Error> {
         self.run(
-            || {
-                format!(
-                    "get_stream(call_uuid={}, stream_uuid={})",
-                    shown(call_uuid),
-                    shown(stream_uuid)
-                )
-            },
+            || operation("get_stream", call_uuid, Some(stream_uuid)),
             || json_object_text(self.fetch_stream(call_uuid, stream_uuid)?, "stream"),
         )
     }
@@ -559,7 +556,7 @@ impl Client {
     /// The first page of a call's streams: `GET …/Call/{call_uuid}/Stream/`.
     pub fn list_streams(&self, call_uuid: &str) -> Result<Reply<StreamList>, Error> {
         self.run(
-            || format!("list_streams(call_uuid={})", shown(call_uuid)),
+            || operation("list_streams", call_uuid, None),
             || parse_body(self.fetch_list(call_uuid)?, "stream list"),
         )
     }
@@ -567,7 +564,7 @@ impl Client {
     /// Like [`Client::list_streams`], returning the body as JSON text.
     pub fn list_streams_json(&self, call_uuid: &str) -> Result<Reply<String>, Error> {
         self.run(
-            || format!("list_streams(call_uuid={})", shown(call_uuid)),
+            || operation("list_streams", call_uuid, None),
             || json_object_text(self.fetch_list(call_uuid)?, "stream list"),
         )
     }
@@ -590,17 +587,5 @@ pub(crate) fn check_start(
 }
 
 fn check_service_url(url: &str) -> Result<(), Error> {
-    let valid = url
-        .parse::<ureq::http::Uri>()
-        .ok()
-        .filter(|u| matches!(u.scheme_str(), Some("ws" | "wss")))
-        .and_then(|u| u.host().map(|h| !h.is_empty()))
-        .unwrap_or(false);
-    if !valid {
-        return Err(Error::invalid(format!(
-            "service_url {} is not a ws:// or wss:// URL",
-            quoted(&super::options::redact_userinfo(url))
-        )));
-    }
-    Ok(())
+    check_absolute("service_url", url, &["ws", "wss"], "a ws:// or wss:// URL")
 }

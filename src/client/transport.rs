@@ -10,6 +10,7 @@ use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 use ureq::{Agent, Proxy, RequestBuilder};
 
+use super::cancel;
 use super::classify::{classify_redacting, Failure, Success, MAX_BODY_BYTES};
 use super::credentials::Credentials;
 use super::error::{Error, ErrorKind};
@@ -152,7 +153,7 @@ impl Transport {
         let deadline = Instant::now() + self.timeout;
         let mut attempts: u32 = 0;
         loop {
-            if exchange::cancelled() {
+            if cancel::cancelled() {
                 return Err(cancelled(attempts));
             }
             attempts += 1;
@@ -162,7 +163,7 @@ impl Transport {
             exchange::flush();
             let failure = match outcome {
                 Ok(success) => return Ok(success),
-                Err(_) if exchange::cancelled() => return Err(cancelled(attempts)),
+                Err(_) if cancel::cancelled() => return Err(cancelled(attempts)),
                 Err(failure) => failure,
             };
             let retry_allowed = match failure.class {
@@ -346,7 +347,7 @@ impl Transport {
             ureq::Error::Rustls(why) => (transport(format!("TLS error: {why}")), RetryClass::Never),
             other => (transport(other.to_string()), RetryClass::Never),
         };
-        never_or(error, class)
+        attempt_error(error, class)
     }
 }
 
@@ -358,11 +359,13 @@ fn within<B>(request: RequestBuilder<B>, limit: Option<Duration>) -> RequestBuil
     }
 }
 
+/// A failed attempt that no retry can mend.
 fn never(error: Error) -> AttemptError {
-    never_or(error, RetryClass::Never)
+    attempt_error(error, RetryClass::Never)
 }
 
-fn never_or(error: Error, class: RetryClass) -> AttemptError {
+/// A failed attempt of retry class `class`, with no `Retry-After` of the server's.
+fn attempt_error(error: Error, class: RetryClass) -> AttemptError {
     AttemptError {
         error,
         class,
@@ -381,10 +384,10 @@ fn cancelled(attempts: u32) -> Error {
 fn sleep_unless_cancelled(wait: Duration) -> bool {
     let until = Some(Instant::now() + wait);
     loop {
-        match exchange::next_slice(until, CANCEL_SLICE) {
-            exchange::Slice::Wait(slice) => std::thread::sleep(slice),
-            exchange::Slice::Cancelled => return false,
-            exchange::Slice::TimedOut => return true,
+        match cancel::next_slice(until, CANCEL_SLICE) {
+            cancel::Slice::Wait(slice) => std::thread::sleep(slice),
+            cancel::Slice::Cancelled => return false,
+            cancel::Slice::TimedOut => return true,
         }
     }
 }

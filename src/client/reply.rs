@@ -1,0 +1,22 @@
+//! The one value of a successful answer, from the exchange that read it up to the C
+//! boundary (the blocking call's success record and a completion queue's result are
+//! both made from it).
+
+/// A successful answer: the HTTP status, the body's `api_id` (if any) and the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply<T> {
+    pub status: u16,
+    pub api_id: Option<String>,
+    pub value: T,
+}
+
+impl<T> Reply<T> {
+    /// Keep the status and api_id, replace the value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
+        Reply {
+            status: self.status,
+            api_id: self.api_id,
+            value: f(self.value),
+        }
+    }
+}
