@@ -181,7 +181,7 @@ pub struct StartOptions {
     /// Which audio is streamed: inbound, outbound or both
     #[arg(long, value_name = "TRACK")]
     pub audio_track: Option<String>,
-    /// Seconds after which the stream ends, 1-86400
+    /// Seconds after which the stream ends: any positive number (API default 86400)
     #[arg(long, value_name = "SECONDS")]
     pub stream_timeout: Option<u32>,
     /// URL that receives the stream's status events

@@ -36,43 +36,41 @@ fn error(status: u16, msg: &str) -> Outcome {
     Reply::json(status, &json!({ "error": msg })).into()
 }
 
+/// The admin paths and the methods each allows (for a 405's `Allow`).
+const PATHS: [(&str, &str); 4] = [
+    ("/__admin/calls/", "POST, DELETE"),
+    ("/__admin/requests/", "GET, DELETE"),
+    ("/__admin/replies/", "POST, DELETE"),
+    ("/__admin/stats/", "GET"),
+];
+
 pub fn handle(state: &State, req: &Request) -> Outcome {
     let (path, _) = split_target(req.target);
-    match path {
-        "/__admin/calls/" => match req.method {
-            "POST" => add_call(state, req.body),
-            "DELETE" => {
-                state.reset_calls();
-                Reply::empty(204).into()
-            }
-            _ => Reply::method_not_allowed("POST, DELETE").into(),
+    match (path, req.method) {
+        ("/__admin/calls/", "POST") => add_call(state, req.body),
+        ("/__admin/calls/", "DELETE") => cleared(|| state.reset_calls()),
+        ("/__admin/requests/", "GET") => {
+            Reply::json(200, &json!({ "requests": state.logged_requests() })).into()
+        }
+        ("/__admin/requests/", "DELETE") => cleared(|| state.clear_log()),
+        ("/__admin/replies/", "POST") => add_reply(state, req.body),
+        ("/__admin/replies/", "DELETE") => cleared(|| state.clear_canned()),
+        ("/__admin/stats/", "GET") => Reply::json(
+            200,
+            &json!({ "connections": state.connections(), "requests": state.requests() }),
+        )
+        .into(),
+        _ => match PATHS.iter().find(|(known, _)| *known == path) {
+            Some((_, allowed)) => Reply::method_not_allowed(allowed).into(),
+            None => Reply::not_found().into(),
         },
-        "/__admin/requests/" => match req.method {
-            "GET" => Reply::json(200, &json!({ "requests": state.logged_requests() })).into(),
-            "DELETE" => {
-                state.clear_log();
-                Reply::empty(204).into()
-            }
-            _ => Reply::method_not_allowed("GET, DELETE").into(),
-        },
-        "/__admin/replies/" => match req.method {
-            "POST" => add_reply(state, req.body),
-            "DELETE" => {
-                state.clear_canned();
-                Reply::empty(204).into()
-            }
-            _ => Reply::method_not_allowed("POST, DELETE").into(),
-        },
-        "/__admin/stats/" => match req.method {
-            "GET" => Reply::json(
-                200,
-                &json!({ "connections": state.connections(), "requests": state.requests() }),
-            )
-            .into(),
-            _ => Reply::method_not_allowed("GET").into(),
-        },
-        _ => Reply::not_found().into(),
     }
+}
+
+/// A DELETE of an admin collection: empty it, answer 204.
+fn cleared(clear: impl FnOnce()) -> Outcome {
+    clear();
+    Reply::empty(204).into()
 }
 
 fn add_call(state: &State, body: &[u8]) -> Outcome {

@@ -54,10 +54,7 @@ pub fn fault_bytes(fault: RawFault) -> Option<(Vec<u8>, bool)> {
         }
         // The same bytes; `pause_of` splits a Late204 after its head.
         RawFault::Body204 | RawFault::Late204 => {
-            let body = format!(
-                "{{\"api_id\":\"{}\",\"message\":\"stream stopped\"}}",
-                new_api_id()
-            );
+            let body = stopped_body();
             let head = format!(
                 "HTTP/1.1 204 No Content\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
                 body.len()
@@ -65,10 +62,7 @@ pub fn fault_bytes(fault: RawFault) -> Option<(Vec<u8>, bool)> {
             ([head.into_bytes(), body.into_bytes()].concat(), true)
         }
         RawFault::Chunked204 => {
-            let body = format!(
-                "{{\"api_id\":\"{}\",\"message\":\"stream stopped\"}}",
-                new_api_id()
-            );
+            let body = stopped_body();
             let msg = format!(
                 "HTTP/1.1 204 No Content\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
                 body.len()
@@ -77,6 +71,14 @@ pub fn fault_bytes(fault: RawFault) -> Option<(Vec<u8>, bool)> {
         }
     };
     Some(out)
+}
+
+/// The body a faulty 204 carries although a 204 has none: what a stop's JSON would say.
+fn stopped_body() -> String {
+    format!(
+        "{{\"api_id\":\"{}\",\"message\":\"stream stopped\"}}",
+        new_api_id()
+    )
 }
 
 /// Per-connection switch from the handler to the socket wrapper.

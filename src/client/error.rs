@@ -6,67 +6,63 @@ use std::fmt;
 
 use super::text::redacted;
 
-/// What went wrong, by class. The numbers are libplivo's stable result codes (0 is
-/// success), the same in every language; [`ErrorKind::name`] spells them as the C
-/// header does. This enum is the one list of them: the FFI layer, the logs, the stats
-/// and the command line derive theirs from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ErrorKind {
-    /// A bad argument or option, missing credentials, or an insecure base URL.
-    /// Nothing was sent.
-    InvalidArgument = 1,
-    /// HTTP 400 whose error says there is no active stream to stop.
-    NoActiveStream = 2,
-    /// Any other HTTP 400.
-    BadRequest = 3,
-    /// HTTP 401 or 403.
-    Authentication = 4,
-    /// HTTP 404: unknown call or stream.
-    NotFound = 5,
-    /// HTTP 429, after retries.
-    RateLimited = 6,
-    /// HTTP 5xx, after retries.
-    Server = 7,
-    /// Any other non-2xx status (3xx, 405, other 4xx).
-    Http = 8,
-    /// The call's deadline passed.
-    Timeout = 9,
-    /// DNS, connect, TLS, reset or closed before a complete response.
-    Transport = 10,
-    /// Not valid HTTP, a 2xx body that is not the JSON expected, or a body over 1 MiB.
-    InvalidResponse = 11,
-    /// A bug in libplivo (a caught panic).
-    Internal = 12,
-    /// A completion queue already holds its maximum of pending requests.
-    Busy = 13,
-    /// The request was cancelled; it may or may not have reached the server.
-    Cancelled = 14,
+/// Declares [`ErrorKind`] with its codes and names, and the table behind
+/// [`ErrorKind::from_code`] and [`ErrorKind::name`], from one list: a kind, its code
+/// and its name are written once, together.
+macro_rules! error_kinds {
+    ($($(#[$doc:meta])* $kind:ident = $code:literal => $name:literal,)*) => {
+        /// What went wrong, by class. The numbers are libplivo's stable result codes (0
+        /// is success), the same in every language; [`ErrorKind::name`] spells them as
+        /// the C header does. This is the one list of them: the FFI layer, the logs, the
+        /// stats and the command line derive theirs from it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ErrorKind {
+            $($(#[$doc])* $kind = $code,)*
+        }
+
+        /// Every kind with its name, in code order; `KINDS[i]` has code `i + 1`.
+        const KINDS: &[(ErrorKind, &str)] = &[$((ErrorKind::$kind, $name),)*];
+    };
 }
 
-/// Every kind, in code order; `ALL[i]` has code `i + 1`.
-const ALL: [ErrorKind; 14] = [
-    ErrorKind::InvalidArgument,
-    ErrorKind::NoActiveStream,
-    ErrorKind::BadRequest,
-    ErrorKind::Authentication,
-    ErrorKind::NotFound,
-    ErrorKind::RateLimited,
-    ErrorKind::Server,
-    ErrorKind::Http,
-    ErrorKind::Timeout,
-    ErrorKind::Transport,
-    ErrorKind::InvalidResponse,
-    ErrorKind::Internal,
-    ErrorKind::Busy,
-    ErrorKind::Cancelled,
-];
+error_kinds! {
+    /// A bad argument or option, missing credentials, or an insecure base URL.
+    /// Nothing was sent.
+    InvalidArgument = 1 => "PLIVO_ERR_INVALID_ARGUMENT",
+    /// HTTP 400 whose error says there is no active stream to stop.
+    NoActiveStream = 2 => "PLIVO_ERR_NO_ACTIVE_STREAM",
+    /// Any other HTTP 400.
+    BadRequest = 3 => "PLIVO_ERR_BAD_REQUEST",
+    /// HTTP 401 or 403.
+    Authentication = 4 => "PLIVO_ERR_AUTHENTICATION",
+    /// HTTP 404: unknown call or stream.
+    NotFound = 5 => "PLIVO_ERR_NOT_FOUND",
+    /// HTTP 429, after retries.
+    RateLimited = 6 => "PLIVO_ERR_RATE_LIMITED",
+    /// HTTP 5xx, after retries.
+    Server = 7 => "PLIVO_ERR_SERVER",
+    /// Any other non-2xx status (3xx, 405, other 4xx).
+    Http = 8 => "PLIVO_ERR_HTTP",
+    /// The call's deadline passed.
+    Timeout = 9 => "PLIVO_ERR_TIMEOUT",
+    /// DNS, connect, TLS, reset or closed before a complete response.
+    Transport = 10 => "PLIVO_ERR_TRANSPORT",
+    /// Not valid HTTP, a 2xx body that is not the JSON expected, or a body over 1 MiB.
+    InvalidResponse = 11 => "PLIVO_ERR_INVALID_RESPONSE",
+    /// A bug in libplivo (a caught panic).
+    Internal = 12 => "PLIVO_ERR_INTERNAL",
+    /// A completion queue already holds its maximum of pending requests.
+    Busy = 13 => "PLIVO_ERR_BUSY",
+    /// The request was cancelled; it may or may not have reached the server.
+    Cancelled = 14 => "PLIVO_ERR_CANCELLED",
+}
 
 /// The name of success, code 0.
 pub const OK_NAME: &str = "PLIVO_OK";
 
 impl ErrorKind {
     /// How many kinds there are (codes 1 to `COUNT`).
-    pub const COUNT: usize = ALL.len();
+    pub const COUNT: usize = KINDS.len();
 
     /// The stable result code.
     pub fn code(self) -> u32 {
@@ -75,27 +71,14 @@ impl ErrorKind {
 
     /// The kind with result code `code`, if any (0 is success, not a kind).
     pub fn from_code(code: u32) -> Option<ErrorKind> {
-        ALL.get((code as usize).checked_sub(1)?).copied()
+        KINDS
+            .get((code as usize).checked_sub(1)?)
+            .map(|(kind, _)| *kind)
     }
 
     /// The code's name as in the C header, e.g. `PLIVO_ERR_NO_ACTIVE_STREAM`.
     pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidArgument => "PLIVO_ERR_INVALID_ARGUMENT",
-            ErrorKind::NoActiveStream => "PLIVO_ERR_NO_ACTIVE_STREAM",
-            ErrorKind::BadRequest => "PLIVO_ERR_BAD_REQUEST",
-            ErrorKind::Authentication => "PLIVO_ERR_AUTHENTICATION",
-            ErrorKind::NotFound => "PLIVO_ERR_NOT_FOUND",
-            ErrorKind::RateLimited => "PLIVO_ERR_RATE_LIMITED",
-            ErrorKind::Server => "PLIVO_ERR_SERVER",
-            ErrorKind::Http => "PLIVO_ERR_HTTP",
-            ErrorKind::Timeout => "PLIVO_ERR_TIMEOUT",
-            ErrorKind::Transport => "PLIVO_ERR_TRANSPORT",
-            ErrorKind::InvalidResponse => "PLIVO_ERR_INVALID_RESPONSE",
-            ErrorKind::Internal => "PLIVO_ERR_INTERNAL",
-            ErrorKind::Busy => "PLIVO_ERR_BUSY",
-            ErrorKind::Cancelled => "PLIVO_ERR_CANCELLED",
-        }
+        KINDS[self as usize - 1].1
     }
 
     /// The name of result code `code` (0 included), or None for an unknown code.
@@ -127,8 +110,9 @@ fn says_no_active_stream(message: &str) -> bool {
     message.to_ascii_lowercase().contains("no active stream")
 }
 
-/// An error from a client operation.
-#[derive(Clone, PartialEq, Eq)]
+/// An error from a client operation. Its message is redacted when it is made (see
+/// [`Error::redact`]), so `Debug` may show every field.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
@@ -210,17 +194,6 @@ impl fmt::Display for Error {
     }
 }
 
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .field("http_status", &self.http_status)
-            .field("api_id", &self.api_id)
-            .finish()
-    }
-}
-
 impl std::error::Error for Error {}
 
 #[cfg(test)]
@@ -255,6 +228,22 @@ mod tests {
         for (status, message, kind) in cases {
             assert_eq!(ErrorKind::for_status(status, message), kind, "{status}");
         }
+    }
+
+    #[test]
+    fn the_list_of_kinds_is_in_code_order_and_names_match_the_kinds() {
+        for (i, (kind, name)) in KINDS.iter().enumerate() {
+            assert_eq!(kind.code() as usize, i + 1, "{kind:?}");
+            assert_eq!(ErrorKind::from_code(kind.code()), Some(*kind));
+            let upper = format!("{kind:?}").to_ascii_uppercase();
+            assert_eq!(
+                name.replace('_', ""),
+                format!("PLIVOERR{upper}"),
+                "{kind:?}"
+            );
+        }
+        assert_eq!(ErrorKind::from_code(0), None);
+        assert_eq!(ErrorKind::from_code(ErrorKind::COUNT as u32 + 1), None);
     }
 
     #[test]

@@ -109,6 +109,7 @@ pub(crate) enum ConnEvent {
 const BUCKETS: usize = 34;
 
 /// The log sink and the counters of one client, shared by its threads and queues.
+#[derive(Debug)]
 pub(crate) struct Observer {
     logger: Option<Logger>,
     requests: AtomicU64,

@@ -26,6 +26,7 @@ use std::sync::Arc;
 /// Lock-free (a child must never wait on a lock a vanished thread held); a pool with
 /// more open sockets than slots leaves the excess unrecorded, and a child then merely
 /// keeps those inherited descriptors open.
+#[derive(Debug)]
 pub(crate) struct OpenSockets {
     slots: Box<[AtomicI32]>,
 }
@@ -40,20 +41,19 @@ impl OpenSockets {
     }
 
     pub(crate) fn add(&self, fd: RawFd) {
-        for slot in self.slots.iter() {
-            if slot
-                .compare_exchange(EMPTY, fd, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-            {
-                return;
-            }
-        }
+        self.replace_first(EMPTY, fd);
     }
 
     pub(crate) fn remove(&self, fd: RawFd) {
+        self.replace_first(fd, EMPTY);
+    }
+
+    /// Set the first slot holding `from` to `to`; none when no slot holds it (a full
+    /// set when adding, an unrecorded socket when removing).
+    fn replace_first(&self, from: RawFd, to: RawFd) {
         for slot in self.slots.iter() {
             if slot
-                .compare_exchange(fd, EMPTY, Ordering::AcqRel, Ordering::Relaxed)
+                .compare_exchange(from, to, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
             {
                 return;

@@ -3,7 +3,8 @@
 //! both made from it).
 
 /// A successful answer: the HTTP status, the body's `api_id` (if any) and the value.
-#[derive(Debug, Clone, PartialEq)]
+/// `Reply::<()>::default()` is the success of a call that sent nothing (status 0).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reply<T> {
     pub status: u16,
     pub api_id: Option<String>,

@@ -27,14 +27,9 @@ use super::observe::{ConnEvent, Discard, Observer};
 /// The bottom of the connector chain: runs whenever an attempt needs a new connection
 /// (none in the pool was usable), before any connect, and counts it as opened — so
 /// that every attempt counts as opening or reusing one, even when the connect fails.
+#[derive(Debug)]
 pub(crate) struct OpenCounter {
     pub(crate) observer: Arc<Observer>,
-}
-
-impl std::fmt::Debug for OpenCounter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OpenCounter")
-    }
 }
 
 impl Connector<()> for OpenCounter {
@@ -47,14 +42,9 @@ impl Connector<()> for OpenCounter {
 }
 
 /// The top of the connector chain: wraps whatever transport the chain made.
+#[derive(Debug)]
 pub(crate) struct ReuseGuardConnector {
     pub(crate) observer: Arc<Observer>,
-}
-
-impl std::fmt::Debug for ReuseGuardConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ReuseGuardConnector")
-    }
 }
 
 impl<In: Transport> Connector<In> for ReuseGuardConnector {

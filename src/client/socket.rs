@@ -34,14 +34,9 @@ use ureq::unversioned::transport::{
 /// Opens plain TCP connections (to the API host, or to a proxy) for the chain of
 /// connectors; TLS and CONNECT tunnels are layered on top by ureq. Records each socket
 /// in its pool's [`OpenSockets`] so that a forked child can close its copies.
+#[derive(Debug)]
 pub(crate) struct DeadlineTcpConnector {
     pub(crate) sockets: Arc<OpenSockets>,
-}
-
-impl std::fmt::Debug for DeadlineTcpConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeadlineTcpConnector")
-    }
 }
 
 impl<In: Transport> Connector<In> for DeadlineTcpConnector {

@@ -471,14 +471,10 @@ impl Client {
         service_url: &str,
         params: &StreamParams,
     ) -> Result<Reply<StreamStarted>, Error> {
-        self.run(
-            || operation("start_stream", call_uuid, None),
-            || {
-                let reply = self.send_start(call_uuid, service_url, params)?;
-                let started = serde_json::from_slice(&reply.value).unwrap_or_default();
-                Ok(reply.map(|_| started))
-            },
-        )
+        self.start(call_uuid, service_url, params, |reply| {
+            let started = serde_json::from_slice(&reply.value).unwrap_or_default();
+            Ok(reply.map(|_| started))
+        })
     }
 
     /// Like [`Client::start_stream`], but a 2xx answer without a string `stream_id` is
@@ -489,21 +485,31 @@ impl Client {
         service_url: &str,
         params: &StreamParams,
     ) -> Result<Reply<String>, Error> {
+        self.start(call_uuid, service_url, params, |reply| {
+            let started: Reply<StreamStarted> = parse_body(reply, "start answer")?;
+            match started.value.stream_id {
+                Some(id) => Ok(Reply {
+                    status: started.status,
+                    api_id: started.api_id,
+                    value: id,
+                }),
+                None => Err(invalid_response("start answer", "it has no stream_id")
+                    .with_response(started.status, started.api_id)),
+            }
+        })
+    }
+
+    /// A start, with `read` making the caller's value of the 2xx answer.
+    fn start<T>(
+        &self,
+        call_uuid: &str,
+        service_url: &str,
+        params: &StreamParams,
+        read: impl FnOnce(Reply<Vec<u8>>) -> Result<Reply<T>, Error>,
+    ) -> Result<Reply<T>, Error> {
         self.run(
             || operation("start_stream", call_uuid, None),
-            || {
-                let reply = self.send_start(call_uuid, service_url, params)?;
-                let started: Reply<StreamStarted> = parse_body(reply, "start answer")?;
-                match started.value.stream_id {
-                    Some(id) => Ok(Reply {
-                        status: started.status,
-                        api_id: started.api_id,
-                        value: id,
-                    }),
-                    None => Err(invalid_response("start answer", "it has no stream_id")
-                        .with_response(started.status, started.api_id)),
-                }
-            },
+            || read(self.send_start(call_uuid, service_url, params)?),
         )
     }
 

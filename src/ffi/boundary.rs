@@ -9,19 +9,15 @@
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::client::Error;
+use crate::client::{Error, Reply};
 
 use super::code::PlivoCode;
 use super::last_error;
-pub(crate) use super::last_error::SuccessRecord;
 pub(crate) use super::panic::guard_or;
 
 /// Run a fallible body that returns a result code. `function` names the exported
 /// function in messages that do not already name an operation.
-pub(crate) fn call(
-    function: &str,
-    body: impl FnOnce() -> Result<SuccessRecord, Error>,
-) -> PlivoCode {
+pub(crate) fn call(function: &str, body: impl FnOnce() -> Result<Reply<()>, Error>) -> PlivoCode {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(done)) => {
             last_error::record_success(&done);
@@ -45,9 +41,23 @@ pub(crate) fn construct<T>(function: &str, body: impl FnOnce() -> Result<T, Erro
     let mut made = None;
     call(function, || {
         made = Some(body()?);
-        Ok(SuccessRecord::default())
+        Ok(Reply::default())
     });
     made.map_or(std::ptr::null_mut(), |value| Box::into_raw(Box::new(value)))
+}
+
+/// Run a setter of a builder handle (options, stream parameters): `name` is the
+/// handle's argument name, and `apply` changes it or refuses the value.
+pub(crate) fn update<T>(
+    function: &str,
+    handle: *mut T,
+    name: &str,
+    apply: impl FnOnce(&mut T) -> Result<(), Error>,
+) -> PlivoCode {
+    call(function, || {
+        apply(arg_mut(handle, name)?)?;
+        Ok(Reply::default())
+    })
 }
 
 /// Free a value made by [`construct`]; NULL is a no-op.

@@ -3,11 +3,9 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
-use crate::client::{Client, Error, Options};
+use crate::client::{Client, Error, Options, Reply};
 
-use super::boundary::{
-    arg_ref, arg_str, call, clear_out, construct, free, opt_str, put_string, SuccessRecord,
-};
+use super::boundary::{arg_ref, arg_str, call, clear_out, construct, free, opt_str, put_string};
 use super::code::PlivoCode;
 use super::options::PlivoOptions;
 use super::params::PlivoStreamParams;
@@ -116,7 +114,7 @@ pub extern "C" fn plivo_stop_stream(
         let client = client_ref(client)?;
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
         let stream_uuid = arg_str(stream_uuid, "stream_uuid")?;
-        Ok(client.stop_stream(call_uuid, stream_uuid)?.into())
+        client.stop_stream(call_uuid, stream_uuid)
     })
 }
 
@@ -132,7 +130,7 @@ pub extern "C" fn plivo_stop_all_streams(
     call("plivo_stop_all_streams", || {
         let client = client_ref(client)?;
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
-        Ok(client.stop_all_streams(call_uuid)?.into())
+        client.stop_all_streams(call_uuid)
     })
 }
 
@@ -167,7 +165,9 @@ pub extern "C" fn plivo_start_stream(
             &arg_ref(params, "params")?.inner
         };
         if stream_id_out.is_null() {
-            return Ok(client.start_stream(call_uuid, service_url, params)?.into());
+            return Ok(client
+                .start_stream(call_uuid, service_url, params)?
+                .map(drop));
         }
         reply_string(
             stream_id_out,
@@ -191,13 +191,10 @@ pub extern "C" fn plivo_get_stream(
     stream_uuid: *const c_char,
     json_out: *mut *mut c_char,
 ) -> PlivoCode {
-    clear_out(json_out);
-    call("plivo_get_stream", || {
-        let client = client_ref(client)?;
+    json_call("plivo_get_stream", client, json_out, |client| {
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
         let stream_uuid = arg_str(stream_uuid, "stream_uuid")?;
-        require_out(json_out)?;
-        reply_string(json_out, client.get_stream_json(call_uuid, stream_uuid)?)
+        Ok(move || client.get_stream_json(call_uuid, stream_uuid))
     })
 }
 
@@ -214,12 +211,9 @@ pub extern "C" fn plivo_list_streams(
     call_uuid: *const c_char,
     json_out: *mut *mut c_char,
 ) -> PlivoCode {
-    clear_out(json_out);
-    call("plivo_list_streams", || {
-        let client = client_ref(client)?;
+    json_call("plivo_list_streams", client, json_out, |client| {
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
-        require_out(json_out)?;
-        reply_string(json_out, client.list_streams_json(call_uuid)?)
+        Ok(move || client.list_streams_json(call_uuid))
     })
 }
 
@@ -266,12 +260,11 @@ pub extern "C" fn plivo_client_stats(
     client: *const PlivoClient,
     json_out: *mut *mut c_char,
 ) -> PlivoCode {
-    clear_out(json_out);
-    call("plivo_client_stats", || {
-        let client = client_ref(client)?;
-        require_out(json_out)?;
-        put_string(json_out, super::stats::to_json(&client.stats()))?;
-        Ok(SuccessRecord::default())
+    json_call("plivo_client_stats", client, json_out, |client| {
+        Ok(move || {
+            let json = super::stats::to_json(&client.stats());
+            Ok(Reply::default().map(|()| json))
+        })
     })
 }
 
@@ -279,22 +272,41 @@ fn client_ref<'a>(client: *const PlivoClient) -> Result<&'a Client, Error> {
     Ok(&arg_ref(client, "client")?.inner)
 }
 
-fn require_out(out: *mut *mut c_char) -> Result<(), Error> {
-    if out.is_null() {
-        return Err(Error::invalid("json_out is NULL"));
-    }
-    Ok(())
+/// Run a call that answers text through `*json_out` (owned by the caller, NULL on
+/// failure). `args` checks the call's arguments and returns the operation to run:
+/// the client is checked first, then the arguments in order, then `json_out`, so that
+/// the message names the first bad argument. The last error records the answer's
+/// status and `api_id`.
+fn json_call<'a, Op>(
+    function: &str,
+    client: *const PlivoClient,
+    json_out: *mut *mut c_char,
+    args: impl FnOnce(&'a Client) -> Result<Op, Error>,
+) -> PlivoCode
+where
+    Op: FnOnce() -> Result<Reply<String>, Error>,
+{
+    clear_out(json_out);
+    call(function, || {
+        let operation = args(client_ref(client)?)?;
+        if json_out.is_null() {
+            return Err(Error::invalid("json_out is NULL"));
+        }
+        reply_string(json_out, operation()?)
+    })
 }
 
-/// Hand the reply's text to the caller and record its status and api_id.
-fn reply_string(
-    out: *mut *mut c_char,
-    reply: crate::client::Reply<String>,
-) -> Result<SuccessRecord, Error> {
-    let done = SuccessRecord {
-        http_status: reply.status,
-        api_id: reply.api_id,
-    };
-    put_string(out, reply.value)?;
-    Ok(done)
+/// Hand the reply's text to the caller; what the last error records stays.
+fn reply_string(out: *mut *mut c_char, reply: Reply<String>) -> Result<Reply<()>, Error> {
+    let Reply {
+        status,
+        api_id,
+        value,
+    } = reply;
+    put_string(out, value)?;
+    Ok(Reply {
+        status,
+        api_id,
+        value: (),
+    })
 }

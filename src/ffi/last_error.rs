@@ -2,29 +2,12 @@
 //! the `plivo_last_*` functions on the same thread.
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int, CStr, CString};
 
 use crate::client::{Error, Reply};
 
 use super::code::PlivoCode;
 use super::panic::guard_or;
-
-/// What a successful call records: the HTTP status (0 when nothing was sent) and the
-/// answer's `api_id`.
-#[derive(Default)]
-pub(crate) struct SuccessRecord {
-    pub http_status: u16,
-    pub api_id: Option<String>,
-}
-
-impl<T> From<Reply<T>> for SuccessRecord {
-    fn from(reply: Reply<T>) -> SuccessRecord {
-        SuccessRecord {
-            http_status: reply.status,
-            api_id: reply.api_id,
-        }
-    }
-}
 
 struct LastError {
     code: PlivoCode,
@@ -61,8 +44,9 @@ fn store(code: PlivoCode, message: Option<&str>, http_status: Option<u16>, api_i
     });
 }
 
-pub(crate) fn record_success(done: &SuccessRecord) {
-    let status = (done.http_status != 0).then_some(done.http_status);
+/// A success records the answer's status (none when nothing was sent) and `api_id`.
+pub(crate) fn record_success(done: &Reply<()>) {
+    let status = (done.status != 0).then_some(done.status);
     store(PlivoCode::PLIVO_OK, None, status, done.api_id.as_deref());
 }
 
@@ -88,6 +72,13 @@ fn read<T>(fallback: T, f: impl FnOnce(&LastError) -> T) -> T {
     guard_or(None, || LAST.try_with(|last| f(&last.borrow())).ok()).unwrap_or(fallback)
 }
 
+/// A text of the last error, borrowed (NULL when there is none).
+fn read_text(text: impl FnOnce(&LastError) -> Option<&CStr>) -> *const c_char {
+    read(std::ptr::null(), |last| {
+        text(last).map_or(std::ptr::null(), CStr::as_ptr)
+    })
+}
+
 /// A human-readable message for the calling thread's most recent fallible `plivo_*`
 /// call, or NULL when that call succeeded (or no fallible call was made yet).
 ///
@@ -98,11 +89,7 @@ fn read<T>(fallback: T, f: impl FnOnce(&LastError) -> T) -> T {
 /// to keep it. Never free it. Per thread: read it on the thread that made the call.
 #[no_mangle]
 pub extern "C" fn plivo_last_error() -> *const c_char {
-    read(std::ptr::null(), |last| {
-        last.message
-            .as_ref()
-            .map_or(std::ptr::null(), |m| m.as_ptr())
-    })
+    read_text(|last| last.message.as_deref())
 }
 
 /// The result code of the calling thread's most recent fallible call: `PLIVO_OK` after
@@ -130,9 +117,5 @@ pub extern "C" fn plivo_last_http_status() -> c_int {
 /// Borrowed, with the same lifetime as `plivo_last_error()`. Never free it. Per thread.
 #[no_mangle]
 pub extern "C" fn plivo_last_api_id() -> *const c_char {
-    read(std::ptr::null(), |last| {
-        last.api_id
-            .as_ref()
-            .map_or(std::ptr::null(), |m| m.as_ptr())
-    })
+    read_text(|last| last.api_id.as_deref())
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::client::{LogLevel, Logger, Options};
 
-use super::boundary::{arg_mut, arg_str, call, construct, free, SuccessRecord};
+use super::boundary::{arg_str, construct, free, update};
 use super::code::PlivoCode;
 
 /// Client options. Create with `plivo_options_new()`, set with the `plivo_options_set_*`
@@ -44,9 +44,8 @@ fn set(
     options: *mut PlivoOptions,
     apply: impl FnOnce(&mut Options) -> Result<(), crate::client::Error>,
 ) -> PlivoCode {
-    call(function, || {
-        apply(&mut arg_mut(options, "options")?.inner)?;
-        Ok(SuccessRecord::default())
+    update(function, options, "options", |handle| {
+        apply(&mut handle.inner)
     })
 }
 

@@ -2,9 +2,9 @@
 
 use std::ffi::c_char;
 
-use crate::client::{AudioTrack, CallbackMethod, ContentType, Error, StreamParams};
+use crate::client::{AudioTrack, CallbackMethod, ContentType, StreamParams};
 
-use super::boundary::{arg_mut, arg_str, call, construct, free, SuccessRecord};
+use super::boundary::{arg_str, construct, free, update};
 use super::code::PlivoCode;
 
 /// Optional parameters of a new stream. Create with `plivo_stream_params_new()`, set
@@ -36,11 +36,10 @@ pub extern "C" fn plivo_stream_params_free(params: *mut PlivoStreamParams) {
 fn set(
     function: &str,
     params: *mut PlivoStreamParams,
-    apply: impl FnOnce(&mut StreamParams) -> Result<(), Error>,
+    apply: impl FnOnce(&mut StreamParams) -> Result<(), crate::client::Error>,
 ) -> PlivoCode {
-    call(function, || {
-        apply(&mut arg_mut(params, "params")?.inner)?;
-        Ok(SuccessRecord::default())
+    update(function, params, "params", |handle| {
+        apply(&mut handle.inner)
     })
 }
 

@@ -4,9 +4,9 @@
 use std::ffi::{c_char, c_int, CString};
 use std::time::Duration;
 
-use crate::client::{Completion, Queue, Request, StreamParams};
+use crate::client::{Completion, Queue, Reply, Request, StreamParams};
 
-use super::boundary::{arg_ref, arg_str, call, construct, free, guard_or, SuccessRecord};
+use super::boundary::{arg_ref, arg_str, call, construct, free, guard_or};
 use super::client::PlivoClient;
 use super::code::PlivoCode;
 use super::params::PlivoStreamParams;
@@ -142,7 +142,7 @@ fn submit(
             .inner
             .submit(request, tag)
             .map_err(|e| e.into_error())?;
-        Ok(SuccessRecord::default())
+        Ok(Reply::default())
     })
 }
 
@@ -254,7 +254,7 @@ pub extern "C" fn plivo_queue_cancel(queue: *mut PlivoQueue, tag: u64) -> PlivoC
     call("plivo_queue_cancel", || {
         let queue = arg_ref(queue, "queue")?;
         queue.inner.cancel(tag).map_err(|e| e.into_error())?;
-        Ok(SuccessRecord::default())
+        Ok(Reply::default())
     })
 }
 
