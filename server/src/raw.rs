@@ -30,23 +30,20 @@ pub fn fault_bytes(fault: RawFault) -> Option<(Vec<u8>, bool)> {
     let json_head = |extra: &str| {
         format!("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n{extra}\r\n")
     };
+    // A 400 announcing `announced` body bytes and sending only the first `sent`.
+    let cut_short = |what: &str, announced: usize, sent: usize| {
+        let body = json_err(what);
+        let mut v = json_head(&format!("Content-Length: {announced}\r\n")).into_bytes();
+        v.extend_from_slice(&body.as_bytes()[..sent]);
+        (v, false)
+    };
     let out = match fault {
         RawFault::Reset => return None,
         RawFault::CloseHeaders => (b"HTTP/1.1 204 No Content\r\nContent-Ty".to_vec(), false),
-        RawFault::CloseBody => {
-            let body = json_err("injected closebody");
-            let mut v = json_head("Content-Length: 100\r\n").into_bytes();
-            v.extend_from_slice(&body.as_bytes()[..10]);
-            (v, false)
-        }
+        RawFault::CloseBody => cut_short("injected closebody", 100, 10),
         RawFault::BadStatus => (b"HTTP/1.1 abc Nope\r\n\r\n".to_vec(), false),
         RawFault::Garbage => (b"\x00\x01SSH-2.0-garbage\r\n\r\n".to_vec(), false),
-        RawFault::ShortBody => {
-            let body = json_err("injected shortbody");
-            let mut v = json_head("Content-Length: 1000\r\n").into_bytes();
-            v.extend_from_slice(&body.as_bytes()[..40]);
-            (v, false)
-        }
+        RawFault::ShortBody => cut_short("injected shortbody", 1000, 40),
         RawFault::BadChunk => {
             let mut v = json_head("Transfer-Encoding: chunked\r\n").into_bytes();
             v.extend_from_slice(b"5\r\nhello\r\nZZ\r\n...");
