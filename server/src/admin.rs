@@ -50,9 +50,9 @@ pub fn handle(state: &State, req: &Request) -> Outcome {
         ("/__admin/calls/", "POST") => add_call(state, req.body),
         ("/__admin/calls/", "DELETE") => cleared(|| state.reset_calls()),
         ("/__admin/requests/", "GET") => {
-            Reply::json(200, &json!({ "requests": state.logged_requests() })).into()
+            Reply::json(200, &json!({ "requests": state.recorded_requests() })).into()
         }
-        ("/__admin/requests/", "DELETE") => cleared(|| state.clear_log()),
+        ("/__admin/requests/", "DELETE") => cleared(|| state.clear_recorded()),
         ("/__admin/replies/", "POST") => add_reply(state, req.body),
         ("/__admin/replies/", "DELETE") => cleared(|| state.clear_canned()),
         ("/__admin/stats/", "GET") => Reply::json(

@@ -5,7 +5,7 @@ use base64::Engine;
 use crate::faults::{self, Decision};
 use crate::request::{is_ident, split_target, Request};
 use crate::response::{Outcome, Payload, Reply};
-use crate::state::{LoggedRequest, State};
+use crate::state::{RecordedRequest, State};
 use crate::{admin, streams};
 
 /// Handles any request to the server.
@@ -96,9 +96,9 @@ pub fn too_large(state: &State, req: &Request) -> Outcome {
     Reply::error(413, "request body too large").into()
 }
 
-/// Counts a /v1/ request and appends it to the request log.
+/// Counts a /v1/ request and records it for `/__admin/requests/`.
 fn record(state: &State, req: &Request) {
-    state.record(LoggedRequest {
+    state.record(RecordedRequest {
         seq: 0,
         conn: req.conn,
         method: req.method.to_string(),
@@ -124,7 +124,7 @@ fn v1(state: &State, req: &Request) -> Outcome {
         None => false,
         Some(mode) => match faults::decide(state, call, mode) {
             Decision::Inject(outcome) => return outcome,
-            Decision::Normal => true,
+            Decision::Synthetic => true,
         },
     };
     if auth_id != state.auth_id || !authorized(state, req.authorization) {

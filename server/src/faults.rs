@@ -7,8 +7,8 @@ use crate::state::State;
 
 /// What a fault call's request gets.
 pub enum Decision {
-    /// Serve it normally, as if the call existed with every stream active.
-    Normal,
+    /// Serve it from a synthetic call: as if the call existed with every stream active.
+    Synthetic,
     /// Answer this instead.
     Inject(Outcome),
 }
@@ -202,7 +202,7 @@ pub fn decide(state: &State, call_uuid: &str, mode: &str) -> Decision {
     let reply = match action {
         Action::Once(status) => {
             if state.bump_fault_counter(call_uuid) != 1 {
-                return Decision::Normal;
+                return Decision::Synthetic;
             }
             injected(status)
         }

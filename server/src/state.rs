@@ -188,7 +188,7 @@ impl Call {
 
 /// One entry of the request log served at `/__admin/requests/`.
 #[derive(Serialize, Clone, Debug)]
-pub struct LoggedRequest {
+pub struct RecordedRequest {
     pub seq: u64,
     pub conn: u64,
     pub method: String,
@@ -214,11 +214,11 @@ pub struct State {
     pub verbose: bool,
     /// Added before every answer under /v1/ (`--latency-ms`): a WAN round trip.
     pub latency: std::time::Duration,
-    log_limit: usize,
+    record_limit: usize,
     calls: Mutex<HashMap<String, Call>>,
     fault_counters: Mutex<HashMap<String, u64>>,
     canned: Mutex<VecDeque<Canned>>,
-    log: Mutex<VecDeque<LoggedRequest>>,
+    recorded: Mutex<VecDeque<RecordedRequest>>,
     connections: AtomicU64,
     requests: AtomicU64,
 }
@@ -229,17 +229,17 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    pub fn new(auth_id: String, auth_token: String, verbose: bool, log_limit: usize) -> Self {
+    pub fn new(auth_id: String, auth_token: String, verbose: bool, record_limit: usize) -> Self {
         State {
             auth_id,
             auth_token,
             verbose,
             latency: std::time::Duration::ZERO,
-            log_limit,
+            record_limit,
             calls: Mutex::new(HashMap::new()),
             fault_counters: Mutex::new(HashMap::new()),
             canned: Mutex::new(VecDeque::new()),
-            log: Mutex::new(VecDeque::new()),
+            recorded: Mutex::new(VecDeque::new()),
             connections: AtomicU64::new(0),
             requests: AtomicU64::new(0),
         }
@@ -305,26 +305,26 @@ impl State {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Counts a /v1/ request and appends it to the request log (bounded: oldest dropped).
-    pub fn record(&self, mut entry: LoggedRequest) {
-        if self.log_limit == 0 {
+    /// Counts a /v1/ request and records it for `/__admin/requests/` (bounded: oldest dropped).
+    pub fn record(&self, mut entry: RecordedRequest) {
+        if self.record_limit == 0 {
             self.requests.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        // Numbered under the log lock so the log is in `seq` order.
-        let mut log = lock(&self.log);
+        // Numbered under the lock so the record is in `seq` order.
+        let mut recorded = lock(&self.recorded);
         entry.seq = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        if log.len() >= self.log_limit {
-            log.pop_front();
+        if recorded.len() >= self.record_limit {
+            recorded.pop_front();
         }
-        log.push_back(entry);
+        recorded.push_back(entry);
     }
 
-    pub fn logged_requests(&self) -> Vec<LoggedRequest> {
-        lock(&self.log).iter().cloned().collect()
+    pub fn recorded_requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.recorded).iter().cloned().collect()
     }
 
-    pub fn clear_log(&self) {
-        lock(&self.log).clear();
+    pub fn clear_recorded(&self) {
+        lock(&self.recorded).clear();
     }
 }
