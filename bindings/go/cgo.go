@@ -2,10 +2,10 @@ package plivo
 
 // This file makes every call into C (client.go only names the option setters). Every
 // operation is exactly one cgo call into a shim below that calls the plivo_*
-// function(s) AND copies the thread's last-error state (code, message, HTTP status, api_id) into a gplivo_result in the
-// same call: libplivo's last error is per OS thread, and a goroutine may move to
-// another OS thread between two cgo calls, so reading it in a second cgo call could
-// read another goroutine's error.
+// function(s) AND copies the thread's last-error state (code, message, HTTP status,
+// api_id) into a gplivo_result in the same call: libplivo's last error is per OS
+// thread, and a goroutine may move to another OS thread between two cgo calls, so
+// reading it in a second cgo call could read another goroutine's error.
 //
 // Memory: message and api_id are malloc'd copies (freed by gplivo_result_release);
 // out is the library-owned char* of a char** out-parameter (freed there with
