@@ -1,11 +1,11 @@
 package plivo
 
-// This file is the only one that talks to C. Every operation is exactly one cgo call
-// into a shim below that calls the plivo_* function(s) AND copies the thread's
-// last-error state (code, message, HTTP status, api_id) into a gplivo_result in the
-// same call: libplivo's last error is per OS thread, and a goroutine may move to
-// another OS thread between two cgo calls, so reading it in a second cgo call could
-// read another goroutine's error.
+// This file makes every call into C (client.go only names the option setters). Every
+// operation is exactly one cgo call into a shim below that calls the plivo_*
+// function(s) AND copies the thread's last-error state (code, message, HTTP status,
+// api_id) into a gplivo_result in the same call: libplivo's last error is per OS
+// thread, and a goroutine may move to another OS thread between two cgo calls, so
+// reading it in a second cgo call could read another goroutine's error.
 //
 // Memory: message and api_id are malloc'd copies (freed by gplivo_result_release);
 // out is the library-owned char* of a char** out-parameter (freed there with
@@ -30,17 +30,18 @@ typedef struct {
 	char *out;         // char** out-parameter, owned: plivo_string_free
 } gplivo_result;
 
+// One plivo_options_set_* call for gplivo_client_new (cgo.go's stringOption and its
+// kin): the setter of its argument's type, or set_log, and the argument.
+typedef PlivoCode (*gplivo_set_string)(PlivoOptions *, const char *);
+typedef PlivoCode (*gplivo_set_uint32)(PlivoOptions *, uint32_t);
+typedef PlivoCode (*gplivo_set_bool)(PlivoOptions *, bool);
 typedef struct {
-	const char *base_url;          // NULL: not set
-	int set_timeout;               uint32_t timeout_ms;
-	int set_connect_timeout;       uint32_t connect_timeout_ms;
-	int set_max_retries;           uint32_t max_retries;
-	const char *proxy;             // NULL: not set
-	const char *ca_file;           // NULL: not set
-	int set_allow_insecure_http;   int allow_insecure_http;
+	gplivo_set_string set_string;  const char *string_arg;
+	gplivo_set_uint32 set_uint32;  uint32_t uint32_arg;
+	gplivo_set_bool set_bool;      int bool_arg;
 	int set_log;                   int log_level;   // log.go: WithLogger
 	uintptr_t log_handle;          // a cgo.Handle, the callback's user_data
-} gplivo_options;
+} gplivo_option;
 
 // The log callback: gplivoLogLine is exported by log.go (user_data is a cgo.Handle).
 extern void gplivoLogLine(uintptr_t handle, int level, char *message);
@@ -97,30 +98,27 @@ static void gplivo_finish_null(gplivo_result *r) {
 #define GPLIVO_TRY(r, expr) do { int rc_ = (int)(expr); \
 	if (rc_ != PLIVO_OK) { gplivo_finish((r), rc_); goto fail; } } while (0)
 
+static PlivoCode gplivo_option_apply(PlivoOptions *opts, const gplivo_option *o) {
+	if (o->set_string != NULL) return o->set_string(opts, o->string_arg);
+	if (o->set_uint32 != NULL) return o->set_uint32(opts, o->uint32_arg);
+	if (o->set_bool != NULL) return o->set_bool(opts, o->bool_arg != 0);
+	if (o->set_log)
+		return plivo_options_set_log_callback(opts, (PlivoLogLevel)o->log_level,
+		                                      gplivo_log_tramp, (void *)o->log_handle);
+	return PLIVO_ERR_INTERNAL;  // an empty gplivo_option: a bug in cgo.go
+}
+
+// Apply the n options in order (NULL: the library's defaults, no PlivoOptions).
 static PlivoClient *gplivo_client_new(const char *auth_id, const char *auth_token,
-                                      const gplivo_options *o, gplivo_result *r) {
+                                      const gplivo_option *o, int n, gplivo_result *r) {
 	PlivoOptions *opts = NULL;
 	PlivoClient *client = NULL;
+	int i;
 	if (o != NULL) {
 		opts = plivo_options_new();
 		if (opts == NULL) { gplivo_finish_null(r); return NULL; }
-		if (o->base_url != NULL)
-			GPLIVO_TRY(r, plivo_options_set_base_url(opts, o->base_url));
-		if (o->set_timeout)
-			GPLIVO_TRY(r, plivo_options_set_timeout_ms(opts, o->timeout_ms));
-		if (o->set_connect_timeout)
-			GPLIVO_TRY(r, plivo_options_set_connect_timeout_ms(opts, o->connect_timeout_ms));
-		if (o->set_max_retries)
-			GPLIVO_TRY(r, plivo_options_set_max_retries(opts, o->max_retries));
-		if (o->proxy != NULL)
-			GPLIVO_TRY(r, plivo_options_set_proxy(opts, o->proxy));
-		if (o->ca_file != NULL)
-			GPLIVO_TRY(r, plivo_options_set_ca_file(opts, o->ca_file));
-		if (o->set_allow_insecure_http)
-			GPLIVO_TRY(r, plivo_options_set_allow_insecure_http(opts, o->allow_insecure_http != 0));
-		if (o->set_log)
-			GPLIVO_TRY(r, plivo_options_set_log_callback(opts, (PlivoLogLevel)o->log_level,
-			                                             gplivo_log_tramp, (void *)o->log_handle));
+		for (i = 0; i < n; i++)
+			GPLIVO_TRY(r, gplivo_option_apply(opts, &o[i]));
 	}
 	client = plivo_client_new_with_options(auth_id, auth_token, opts);
 	if (client == NULL) gplivo_finish_null(r);
@@ -290,6 +288,7 @@ import "C"
 
 import (
 	"math"
+	"runtime/cgo"
 	"strings"
 	"time"
 	"unsafe"
@@ -379,48 +378,96 @@ func boolInt(b bool) C.int {
 	return 0
 }
 
-func newClient(authID, authToken string, cfg *config) (*cClient, error) {
-	var cs cstrings
-	defer cs.free()
-	id := cs.optional("auth_id", authID)
-	token := cs.optional("auth_token", authToken)
-	var o *C.gplivo_options
-	if cfg.any {
-		// Go memory holding only C pointers: allowed to pass to C.
-		o = new(C.gplivo_options)
-		if cfg.baseURL != nil {
-			o.base_url = cs.add("base_url", *cfg.baseURL)
+// clientSetup is what NewClient's option steps make: the C setter calls for
+// gplivo_client_new, in order, with the C strings they point to, and the settings
+// that are not C options.
+type clientSetup struct {
+	cs          cstrings
+	calls       []C.gplivo_option // Go memory holding only C pointers
+	maxInFlight int               // queue.go: WithMaxInFlight
+	logHandle   cgo.Handle        // log.go: WithLogger; 0: no log callback
+}
+
+// stringOption, uint32Option and boolOption are the Options that call set, a
+// plivo_options_set_* function taking an argument of that type (C.plivo_options_set_*
+// as a value; Go cannot check its type, the C setter's name says it).
+func stringOption(key string, set unsafe.Pointer, s string) Option {
+	return option(key, func(cs *clientSetup) error {
+		cs.calls = append(cs.calls, C.gplivo_option{
+			set_string: C.gplivo_set_string(set), string_arg: cs.cs.add(key, s)})
+		return nil
+	})
+}
+
+func uint32Option(key string, set unsafe.Pointer, n C.uint32_t) Option {
+	return option(key, func(cs *clientSetup) error {
+		cs.calls = append(cs.calls, C.gplivo_option{set_uint32: C.gplivo_set_uint32(set), uint32_arg: n})
+		return nil
+	})
+}
+
+func boolOption(key string, set unsafe.Pointer, b bool) Option {
+	return option(key, func(cs *clientSetup) error {
+		cs.calls = append(cs.calls, C.gplivo_option{set_bool: C.gplivo_set_bool(set), bool_arg: boolInt(b)})
+		return nil
+	})
+}
+
+// refusedOption is the Option of a value Go refuses before C sees it (as the C setter
+// would: NewClient fails with CodeInvalidArgument).
+func refusedOption(key, message string) Option {
+	return option(key, func(*clientSetup) error {
+		return &Error{Code: CodeInvalidArgument, Message: message}
+	})
+}
+
+// setLogCallback installs plivo_options_set_log_callback with h as its user_data; the
+// client owns h from then on (clientExt).
+func (cs *clientSetup) setLogCallback(level int, h cgo.Handle) {
+	cs.calls = append(cs.calls, C.gplivo_option{
+		set_log: 1, log_level: C.int(level), log_handle: C.uintptr_t(h)})
+	cs.logHandle = h
+}
+
+// newClient runs the option steps and creates the C client, setting ext's settings for
+// it. The log handle a step made then belongs to ext, and is deleted when there is no
+// client.
+func newClient(authID, authToken string, steps []optionStep, ext *clientExt) (*cClient, error) {
+	setup := clientSetup{maxInFlight: defaultMaxInFlight}
+	defer setup.cs.free()
+	p, err := setup.newClient(authID, authToken, steps)
+	if err != nil {
+		if p != nil { // cannot happen; never leak
+			freeClient(p)
 		}
-		if cfg.timeout != nil {
-			o.set_timeout, o.timeout_ms = 1, millis(*cfg.timeout)
+		if setup.logHandle != 0 {
+			setup.logHandle.Delete()
 		}
-		if cfg.connectTimeout != nil {
-			o.set_connect_timeout, o.connect_timeout_ms = 1, millis(*cfg.connectTimeout)
-		}
-		if cfg.maxRetries != nil {
-			if *cfg.maxRetries < 0 {
-				return nil, &Error{Code: CodeInvalidArgument, Message: "max_retries must not be negative"}
-			}
-			o.set_max_retries, o.max_retries = 1, clampU32(*cfg.maxRetries)
-		}
-		if cfg.proxy != nil {
-			o.proxy = cs.add("proxy", *cfg.proxy)
-		}
-		if cfg.caFile != nil {
-			o.ca_file = cs.add("ca_file", *cfg.caFile)
-		}
-		if cfg.allowInsecureHTTP != nil {
-			o.set_allow_insecure_http, o.allow_insecure_http = 1, boolInt(*cfg.allowInsecureHTTP)
-		}
-		if cfg.ext.logHandle != 0 { // log.go
-			o.set_log, o.log_level, o.log_handle = 1, C.int(cfg.ext.logLevel), C.uintptr_t(cfg.ext.logHandle)
+		return nil, err
+	}
+	ext.maxInFlight, ext.logHandle = setup.maxInFlight, setup.logHandle
+	return p, nil
+}
+
+// Errors come in this order: a value Go refuses (in the order given), a NUL byte
+// (credentials first), then the library's.
+func (cs *clientSetup) newClient(authID, authToken string, steps []optionStep) (*cClient, error) {
+	id := cs.cs.optional("auth_id", authID)
+	token := cs.cs.optional("auth_token", authToken)
+	for _, step := range steps {
+		if err := step.apply(cs); err != nil {
+			return nil, err
 		}
 	}
-	if cs.err != nil {
-		return nil, cs.err
+	if cs.cs.err != nil {
+		return nil, cs.cs.err
+	}
+	var calls *C.gplivo_option // NULL when no C option was given
+	if len(cs.calls) > 0 {
+		calls = &cs.calls[0]
 	}
 	var r C.gplivo_result
-	p := C.gplivo_client_new(id, token, o, &r)
+	p := C.gplivo_client_new(id, token, calls, C.int(len(cs.calls)), &r)
 	_, err := take(&r)
 	if p == nil && err == nil {
 		err = &Error{Code: CodeInternal, Message: "client constructor returned NULL without an error"}

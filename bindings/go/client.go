@@ -1,22 +1,44 @@
 package plivo
 
+// The With* options name the plivo_options_set_* function they apply (cgo.go's
+// stringOption and its kin call it, in gplivo_client_new).
+
+/*
+#include "plivo.h"
+*/
+import "C"
+
 import (
 	"runtime"
 	"sync"
 	"time"
 )
 
-// config collects options; nil fields are not set (library defaults).
+// config is what the options gave: for each setting, the step that applies the last
+// value given for it, in the order the settings were first given. NewClient runs the
+// steps (clientSetup, cgo.go); nothing is checked before that.
 type config struct {
-	any               bool
-	baseURL           *string
-	timeout           *time.Duration
-	connectTimeout    *time.Duration
-	maxRetries        *int
-	proxy             *string
-	caFile            *string
-	allowInsecureHTTP *bool
-	ext               extConfig // log.go, queue.go: WithLogger, WithMaxInFlight
+	steps []optionStep
+}
+
+// optionStep applies one setting to a clientSetup, or returns the error of a value
+// refused in Go. key names the setting: a later option with the same key replaces it.
+type optionStep struct {
+	key   string
+	apply func(*clientSetup) error
+}
+
+// option is the Option recording step under key (last one wins).
+func option(key string, apply func(*clientSetup) error) Option {
+	return func(c *config) {
+		for i := range c.steps {
+			if c.steps[i].key == key {
+				c.steps[i].apply = apply
+				return
+			}
+		}
+		c.steps = append(c.steps, optionStep{key: key, apply: apply})
+	}
 }
 
 // Option configures NewClient. Each maps to one plivo_options_set_* function; values
@@ -29,43 +51,46 @@ type Option func(*config)
 // else https://api.plivo.com/v1/). It must be an absolute http:// or https:// URL;
 // plain http:// is accepted only for loopback hosts unless WithAllowInsecureHTTP(true).
 func WithBaseURL(url string) Option {
-	return func(c *config) { c.any = true; c.baseURL = &url }
+	return stringOption("base_url", C.plivo_options_set_base_url, url)
 }
 
 // WithTimeout sets the deadline of each whole call, retries and back-off included
 // (default 10 s, 1 ms–600 s; rounded up to whole milliseconds).
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) { c.any = true; c.timeout = &d }
+	return uint32Option("timeout_ms", C.plivo_options_set_timeout_ms, millis(d))
 }
 
 // WithConnectTimeout bounds each TCP/TLS connect (default 3 s, 1 ms–600 s; rounded up
 // to whole milliseconds). It never stretches a call past its deadline.
 func WithConnectTimeout(d time.Duration) Option {
-	return func(c *config) { c.any = true; c.connectTimeout = &d }
+	return uint32Option("connect_timeout_ms", C.plivo_options_set_connect_timeout_ms, millis(d))
 }
 
 // WithMaxRetries sets the number of attempts after the first (default 2, 0–10).
 // Connect failures and 429 are retried for every operation, 5xx for stop/get/list.
 func WithMaxRetries(n int) Option {
-	return func(c *config) { c.any = true; c.maxRetries = &n }
+	if n < 0 { // uint32 in C: refused here, not wrapped around
+		return refusedOption("max_retries", "max_retries must not be negative")
+	}
+	return uint32Option("max_retries", C.plivo_options_set_max_retries, clampU32(n))
 }
 
 // WithProxy sends requests through an HTTP CONNECT proxy,
 // http://[user:password@]host:port. It disables the proxy environment variables.
 func WithProxy(url string) Option {
-	return func(c *config) { c.any = true; c.proxy = &url }
+	return stringOption("proxy", C.plivo_options_set_proxy, url)
 }
 
 // WithCAFile trusts the certificates of this PEM file instead of the bundled Mozilla
 // roots. The file is read when the client is created.
 func WithCAFile(pemPath string) Option {
-	return func(c *config) { c.any = true; c.caFile = &pemPath }
+	return stringOption("ca_file", C.plivo_options_set_ca_file, pemPath)
 }
 
 // WithAllowInsecureHTTP allows plain http:// base URLs to non-loopback hosts
 // (credentials then travel in clear text: for test networks only).
 func WithAllowInsecureHTTP(allow bool) Option {
-	return func(c *config) { c.any = true; c.allowInsecureHTTP = &allow }
+	return boolOption("allow_insecure_http", C.plivo_options_set_allow_insecure_http, allow)
 }
 
 // Client is a Plivo Audio Stream API client backed by a libplivo PlivoClient.
@@ -91,18 +116,12 @@ func NewClient(authID, authToken string, opts ...Option) (*Client, error) {
 			o(&cfg)
 		}
 	}
-	if err := cfg.ext.prepare(&cfg); err != nil {
-		return nil, err
-	}
-	p, err := newClient(authID, authToken, &cfg)
+	c := &Client{}
+	p, err := newClient(authID, authToken, cfg.steps, &c.ext)
 	if err != nil {
-		if p != nil { // cannot happen; never leak
-			freeClient(p)
-		}
-		cfg.ext.release()
 		return nil, err
 	}
-	c := &Client{p: p, ext: cfg.ext.client()}
+	c.p = p
 	runtime.SetFinalizer(c, func(c *Client) { _ = c.Close() })
 	return c, nil
 }

@@ -12,6 +12,20 @@ import (
 	plivo "github.com/libplivo/libplivo/bindings/go"
 )
 
+// inParallel runs body(0), ..., body(n-1), each in its own goroutine, and returns the
+// function that waits for them all.
+func inParallel(n int, body func(i int)) (wait func()) {
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body(i)
+		}(i)
+	}
+	return wg.Wait
+}
+
 // TestConcurrentSharedClient: 64 goroutines share one client and make hundreds of
 // calls, mixing successes and different failures, without runtime.LockOSThread.
 // libplivo's last error is per OS thread and goroutines migrate between threads, so
@@ -35,7 +49,6 @@ func TestConcurrentSharedClient(t *testing.T) {
 	var (
 		mu      sync.Mutex
 		apiIDs  = map[string]string{} // api_id -> the call that got it
-		wg      sync.WaitGroup
 		start   = make(chan struct{})
 		deletes int
 	)
@@ -80,51 +93,47 @@ func TestConcurrentSharedClient(t *testing.T) {
 		}
 	}
 
-	for g := 0; g < goroutines; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			<-start
-			call := fmt.Sprintf("CONC%d", g)
-			n := 0
-			for i := 0; i < rounds; i++ {
-				stream := fmt.Sprintf("S%d", i)
-				what := fmt.Sprintf("goroutine %d round %d", g, i)
-				switch (g + i) % 5 {
-				case 0: // success
-					check(c.StopStream(call, stream), what, nil, 0, 0, "")
-					n++
-				case 1: // success, then already stopped
-					check(c.StopStream(call, stream), what, nil, 0, 0, "")
-					runtime.Gosched()
-					check(c.StopStream(call, stream), what+" again", plivo.ErrNoActiveStream,
-						plivo.CodeNoActiveStream, 400, "call_uuid="+call+", stream_uuid="+stream+")")
-					n += 2
-				case 2: // unknown call
-					bad := fmt.Sprintf("NOCALL%dx%d", g, i)
-					check(c.StopStream(bad, stream), what, plivo.ErrNotFound, plivo.CodeNotFound, 404,
-						"call_uuid="+bad+",")
-					n++
-				case 3: // invalid id: nothing sent
-					bad := fmt.Sprintf("bad.%d.%d", g, i)
-					check(c.StopStream(bad, stream), what, plivo.ErrInvalidArgument,
-						plivo.CodeInvalidArgument, 0, "call_uuid="+bad+",")
-				case 4: // 403
-					bad := fmt.Sprintf("fault-status403-g%di%d", g, i)
-					check(c.StopStream(bad, stream), what, plivo.ErrAuthentication,
-						plivo.CodeAuthentication, 403, "call_uuid="+bad+",")
-					n++
-				}
+	wait := inParallel(goroutines, func(g int) {
+		<-start
+		call := fmt.Sprintf("CONC%d", g)
+		n := 0
+		for i := 0; i < rounds; i++ {
+			stream := fmt.Sprintf("S%d", i)
+			what := fmt.Sprintf("goroutine %d round %d", g, i)
+			switch (g + i) % 5 {
+			case 0: // success
+				check(c.StopStream(call, stream), what, nil, 0, 0, "")
+				n++
+			case 1: // success, then already stopped
+				check(c.StopStream(call, stream), what, nil, 0, 0, "")
 				runtime.Gosched()
+				check(c.StopStream(call, stream), what+" again", plivo.ErrNoActiveStream,
+					plivo.CodeNoActiveStream, 400, "call_uuid="+call+", stream_uuid="+stream+")")
+				n += 2
+			case 2: // unknown call
+				bad := fmt.Sprintf("NOCALL%dx%d", g, i)
+				check(c.StopStream(bad, stream), what, plivo.ErrNotFound, plivo.CodeNotFound, 404,
+					"call_uuid="+bad+",")
+				n++
+			case 3: // invalid id: nothing sent
+				bad := fmt.Sprintf("bad.%d.%d", g, i)
+				check(c.StopStream(bad, stream), what, plivo.ErrInvalidArgument,
+					plivo.CodeInvalidArgument, 0, "call_uuid="+bad+",")
+			case 4: // 403
+				bad := fmt.Sprintf("fault-status403-g%di%d", g, i)
+				check(c.StopStream(bad, stream), what, plivo.ErrAuthentication,
+					plivo.CodeAuthentication, 403, "call_uuid="+bad+",")
+				n++
 			}
-			mu.Lock()
-			deletes += n
-			mu.Unlock()
-		}(g)
-	}
+			runtime.Gosched()
+		}
+		mu.Lock()
+		deletes += n
+		mu.Unlock()
+	})
 	begin := time.Now()
 	close(start)
-	wg.Wait()
+	wait()
 	t.Logf("%d goroutines, %d requests in %v", goroutines, deletes, time.Since(begin))
 
 	if n := len(srv.requests(t)); n != deletes {
@@ -157,29 +166,24 @@ func TestCloseWhileInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	for g := 0; g < 16; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := 0; i < 50; i++ {
-				_, err := c.GetStream("CA1", "S1")
-				if err == nil {
-					continue
-				}
-				var pe *plivo.Error
-				if errors.As(err, &pe) && pe.Code == plivo.CodeInvalidArgument && strings.Contains(pe.Message, "closed") {
-					return // closed under us: fine
-				}
-				t.Errorf("goroutine %d: %v", g, err)
-				return
+	wait := inParallel(16, func(g int) {
+		for i := 0; i < 50; i++ {
+			_, err := c.GetStream("CA1", "S1")
+			if err == nil {
+				continue
 			}
-		}(g)
-	}
+			var pe *plivo.Error
+			if errors.As(err, &pe) && pe.Code == plivo.CodeInvalidArgument && strings.Contains(pe.Message, "closed") {
+				return // closed under us: fine
+			}
+			t.Errorf("goroutine %d: %v", g, err)
+			return
+		}
+	})
 	time.Sleep(20 * time.Millisecond)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
+	wait()
 	_ = c.Close()
 }

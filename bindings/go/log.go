@@ -24,11 +24,6 @@ const (
 	logDebug = 4
 )
 
-type loggerOption struct {
-	l   *slog.Logger
-	set bool
-}
-
 // WithLogger sends the client's log lines to l: one INFO line per completed request
 // (operation, ids, HTTP status, code name, attempts, elapsed time, api_id), a WARN
 // line per retry, an ERROR line per failed request (after its INFO line), and DEBUG
@@ -43,34 +38,32 @@ type loggerOption struct {
 // exchange, with context.Background(); l's handler must be safe for concurrent use
 // (slog's are). nil (the default) keeps the library silent.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.ext.logger = loggerOption{l: l, set: true} }
+	return option("log_callback", func(cs *clientSetup) error {
+		if level := libLogLevel(l); level != 0 {
+			cs.setLogCallback(level, cgo.NewHandle(l))
+		}
+		return nil
+	})
 }
 
-func (e *extConfig) prepareLog(cfg *config) error {
-	if e.logHandle != 0 { // prepare runs once per NewClient; never leak a handle
-		e.logHandle.Delete()
-		e.logHandle = 0
-	}
-	l := e.logger.l
+// libLogLevel is the most verbose PlivoLogLevel l is enabled for, or 0 (nil l, or
+// enabled for none of them).
+func libLogLevel(l *slog.Logger) int {
 	if l == nil {
-		return nil
+		return 0
 	}
 	ctx := context.Background()
 	switch {
 	case l.Enabled(ctx, slog.LevelDebug):
-		e.logLevel = logDebug
+		return logDebug
 	case l.Enabled(ctx, slog.LevelInfo):
-		e.logLevel = logInfo
+		return logInfo
 	case l.Enabled(ctx, slog.LevelWarn):
-		e.logLevel = logWarn
+		return logWarn
 	case l.Enabled(ctx, slog.LevelError):
-		e.logLevel = logError
-	default:
-		return nil
+		return logError
 	}
-	e.logHandle = cgo.NewHandle(l)
-	cfg.any = true
-	return nil
+	return 0
 }
 
 func slogLevel(level int) slog.Level {

@@ -245,21 +245,15 @@ func TestLoggerLevels(t *testing.T) {
 func TestStatsEightGoroutines(t *testing.T) {
 	srv := startServer(t, nil, "CA1:S1")
 	c := srv.client(t)
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := 0; i < 25; i++ {
-				if g%2 == 0 {
-					_, _ = c.GetStream("CA1", "S1")
-				} else {
-					_, _ = c.GetStreamContext(context.Background(), "CA1", "NOPE")
-				}
+	inParallel(8, func(g int) {
+		for i := 0; i < 25; i++ {
+			if g%2 == 0 {
+				_, _ = c.GetStream("CA1", "S1")
+			} else {
+				_, _ = c.GetStreamContext(context.Background(), "CA1", "NOPE")
 			}
-		}(g)
-	}
-	wg.Wait()
+		}
+	})()
 	st, err := c.Stats()
 	if err != nil {
 		t.Fatal(err)

@@ -334,6 +334,17 @@ func TestNewClientErrors(t *testing.T) {
 		t.Fatalf("valid options: %v", err)
 	}
 	_ = c.Close()
+	// Given twice, the last one wins: a refused value replaced by a later one is not an
+	// error, and a nil Option is ignored.
+	c, err = plivo.NewClient("MAID", "tok", plivo.WithTimeout(0), plivo.WithMaxRetries(-1),
+		plivo.WithBaseURL("ftp://x/"), nil, plivo.WithMaxInFlight(0), plivo.WithTimeout(time.Second),
+		plivo.WithMaxRetries(1), plivo.WithBaseURL("http://127.0.0.1:9/v1/"), plivo.WithMaxInFlight(2))
+	if err != nil {
+		t.Fatalf("options given twice: %v", err)
+	}
+	_ = c.Close()
+	_, err = plivo.NewClient("MAID", "tok", plivo.WithTimeout(time.Second), plivo.WithTimeout(0))
+	wantCode(t, err, plivo.ErrInvalidArgument, plivo.CodeInvalidArgument, 0)
 }
 
 func TestEnvironmentCredentials(t *testing.T) {

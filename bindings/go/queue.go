@@ -53,44 +53,18 @@ func (op opKind) String() string {
 	return "unknown"
 }
 
-// extConfig holds the options of this file and log.go.
-type extConfig struct {
-	maxInFlight    int
-	maxInFlightSet bool
-	logger         loggerOption
-	logHandle      cgo.Handle // 0: no log callback
-	logLevel       int        // PlivoLogLevel
-}
-
 // WithMaxInFlight bounds the requests of the *Context methods running at once on this
 // client's completion queue: 1–1024, default 64. A call beyond the bound waits for a
 // free slot (or for its context); it never fails with ErrBusy. The blocking methods
 // are not affected.
 func WithMaxInFlight(n int) Option {
-	return func(c *config) { c.ext.maxInFlight = n; c.ext.maxInFlightSet = true }
-}
-
-// prepare checks the options of this file and log.go and makes the log handle.
-func (e *extConfig) prepare(cfg *config) error {
-	if e.maxInFlightSet && (e.maxInFlight < 1 || e.maxInFlight > maxMaxInFlight) {
-		return &Error{Code: CodeInvalidArgument, Message: "max_in_flight must be 1-1024"}
-	}
-	if !e.maxInFlightSet {
-		e.maxInFlight = defaultMaxInFlight
-	}
-	return e.prepareLog(cfg)
-}
-
-func (e *extConfig) client() clientExt {
-	return clientExt{maxInFlight: e.maxInFlight, logHandle: e.logHandle}
-}
-
-// release deletes the log handle of a client that was not created.
-func (e *extConfig) release() {
-	if e.logHandle != 0 {
-		e.logHandle.Delete()
-		e.logHandle = 0
-	}
+	return option("max_in_flight", func(cs *clientSetup) error {
+		if n < 1 || n > maxMaxInFlight {
+			return &Error{Code: CodeInvalidArgument, Message: "max_in_flight must be 1-1024"}
+		}
+		cs.maxInFlight = n
+		return nil
+	})
 }
 
 // clientExt is the Client's state for this file and log.go.

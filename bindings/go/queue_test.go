@@ -70,6 +70,14 @@ func startSilentServer(t *testing.T) *silentServer {
 	return s
 }
 
+// waitAccepted waits (at most 5 s) until the server has accepted n connections.
+func (s *silentServer) waitAccepted(n int64) {
+	deadline := time.Now().Add(5 * time.Second)
+	for s.accepted.Load() < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func silentClient(t *testing.T, s *silentServer, opts ...plivo.Option) *plivo.Client {
 	t.Helper()
 	opts = append([]plivo.Option{plivo.WithBaseURL(s.BaseURL), plivo.WithTimeout(30 * time.Second)}, opts...)
@@ -96,6 +104,25 @@ func wantCtxErr(t *testing.T, err error, cause error) {
 	if pe := asError(t, err); pe.Code != plivo.CodeCancelled {
 		t.Errorf("code %v, want CodeCancelled", pe.Code)
 	}
+}
+
+// wantPromptCancel calls cancel and checks that the call reporting on done (what it
+// is) then returns within 100 ms, cancelled with context.Canceled. It returns when
+// cancel was called.
+func wantPromptCancel(t *testing.T, what string, cancel context.CancelFunc, done <-chan error) time.Time {
+	t.Helper()
+	t0 := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if d := time.Since(t0); d > 100*time.Millisecond {
+			t.Errorf("the %s returned %v after its cancel", what, d)
+		}
+		wantCtxErr(t, err, context.Canceled)
+	case <-time.After(2 * time.Second):
+		t.Fatalf("a cancelled %s did not return", what)
+	}
+	return t0
 }
 
 func scrub(s *plivo.Stream) plivo.Stream {
@@ -210,21 +237,16 @@ func TestContextManyStops(t *testing.T) {
 	}
 	srv := startServer(t, []string{"--workers", "2"}, "BIG:"+strings.Join(streams, ","))
 	c := srv.client(t, plivo.WithMaxInFlight(8))
-	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			if err := c.StopStreamContext(context.Background(), "BIG", streams[i]); err != nil {
-				errs <- fmt.Errorf("stop %d: %w", i, err)
-			}
-		}(i)
-	}
+	wait := inParallel(n, func(i int) {
+		<-start
+		if err := c.StopStreamContext(context.Background(), "BIG", streams[i]); err != nil {
+			errs <- fmt.Errorf("stop %d: %w", i, err)
+		}
+	})
 	close(start)
-	wg.Wait()
+	wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
@@ -248,18 +270,10 @@ func TestContextCancelPending(t *testing.T) {
 	c := silentClient(t, s, plivo.WithMaxInFlight(3))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var wg sync.WaitGroup
-	for i := 0; i < 3; i++ { // fill the slots with requests that never complete
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			wantCtxErr(t, c.StopStreamContext(ctx, "CALL", fmt.Sprintf("S%d", i)), context.Canceled)
-		}(i)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for s.accepted.Load() < 3 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	wait := inParallel(3, func(i int) { // fill the slots with requests that never complete
+		wantCtxErr(t, c.StopStreamContext(ctx, "CALL", fmt.Sprintf("S%d", i)), context.Canceled)
+	})
+	s.waitAccepted(3)
 	// A fourth call waits for a slot; cancelling it returns at once and sends nothing.
 	ctx4, cancel4 := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -273,19 +287,9 @@ func TestContextCancelPending(t *testing.T) {
 	if got := s.accepted.Load(); got != 3 {
 		t.Fatalf("%d connections, want 3 (max_in_flight)", got)
 	}
-	t0 := time.Now()
-	cancel4()
-	select {
-	case err := <-done:
-		if d := time.Since(t0); d > 100*time.Millisecond {
-			t.Errorf("pending call returned %v after its cancel", d)
-		}
-		wantCtxErr(t, err, context.Canceled)
-	case <-time.After(2 * time.Second):
-		t.Fatal("a cancelled pending call did not return")
-	}
+	wantPromptCancel(t, "pending call", cancel4, done)
 	cancel()
-	wg.Wait()
+	wait()
 	time.Sleep(50 * time.Millisecond)
 	if got := s.accepted.Load(); got != 3 {
 		t.Errorf("%d connections: the cancelled pending call was sent", got)
@@ -300,22 +304,9 @@ func TestContextCancelInFlight(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.StopStreamContext(ctx, "CALL", "S1") }()
-	deadline := time.Now().Add(5 * time.Second)
-	for s.accepted.Load() < 1 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	s.waitAccepted(1)
 	time.Sleep(50 * time.Millisecond) // the request is at the peer
-	t0 := time.Now()
-	cancel()
-	select {
-	case err := <-done:
-		if d := time.Since(t0); d > 100*time.Millisecond {
-			t.Errorf("returned %v after the cancel", d)
-		}
-		wantCtxErr(t, err, context.Canceled)
-	case <-time.After(2 * time.Second):
-		t.Fatal("a cancelled in-flight call did not return")
-	}
+	t0 := wantPromptCancel(t, "in-flight call", cancel, done)
 	select {
 	case at := <-s.closed:
 		if d := at.Sub(t0); d > 250*time.Millisecond {
@@ -373,10 +364,7 @@ func TestContextCloseInFlight(t *testing.T) {
 	for i := 0; i < n; i++ {
 		go func(i int) { errs <- c.StopStreamContext(context.Background(), "CALL", fmt.Sprintf("S%d", i)) }(i)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for s.accepted.Load() < 4 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	s.waitAccepted(4)
 	t0 := time.Now()
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
