@@ -47,7 +47,7 @@ fuzz_target!(|input: Input<'_>| {
                 assert_eq!(status, 400);
             }
             assert_eq!(
-                failure.retryable,
+                failure.retryable(),
                 status == 429 || (500..600).contains(&status)
             );
             assert_eq!(failure.retry_after, retry_after.and_then(parse_retry_after));

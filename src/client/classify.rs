@@ -20,10 +20,52 @@ pub const MAX_BODY_BYTES: u64 = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub error: Error,
-    /// 429 or 5xx: another attempt may succeed.
-    pub retryable: bool,
+    /// Whether, and for which operations, another attempt may succeed.
+    pub retry: RetryClass,
     /// `Retry-After` in seconds, when the server sent one.
     pub retry_after: Option<Duration>,
+}
+
+impl Failure {
+    /// 429 or 5xx: another attempt may succeed (for some operations).
+    pub fn retryable(&self) -> bool {
+        self.retry != RetryClass::Never
+    }
+}
+
+/// Why an attempt failed, for the retry decision: the one place it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Do not retry.
+    Never,
+    /// The request never reached the server: safe for every operation.
+    Connect,
+    /// 429: the server refused the request without acting on it.
+    RateLimited,
+    /// 5xx: the server may have acted; only idempotent operations are retried.
+    ServerError,
+}
+
+impl RetryClass {
+    /// The class of a non-2xx status.
+    pub fn of_status(status: u16) -> RetryClass {
+        match status {
+            429 => RetryClass::RateLimited,
+            500..=599 => RetryClass::ServerError,
+            _ => RetryClass::Never,
+        }
+    }
+
+    /// Whether an operation may be sent again after this failure: connect failures
+    /// and 429 for every operation, 5xx only for an `idempotent` one (a start that
+    /// met a 5xx may have started the stream).
+    pub fn allows_retry(self, idempotent: bool) -> bool {
+        match self {
+            RetryClass::Never => false,
+            RetryClass::Connect | RetryClass::RateLimited => true,
+            RetryClass::ServerError => idempotent,
+        }
+    }
 }
 
 /// The fields of the API's JSON bodies that the client reads on every answer.
@@ -75,7 +117,7 @@ pub(crate) fn classify_redacting(
     };
     Err(Failure {
         error: Error::new(kind, message).with_response(status, api_id),
-        retryable: status == 429 || (500..600).contains(&status),
+        retry: RetryClass::of_status(status),
         retry_after: retry_after.and_then(parse_retry_after),
     })
 }
@@ -116,14 +158,14 @@ mod tests {
         assert_eq!(f.error.api_id(), Some("a2"));
         assert_eq!(f.error.http_status(), Some(400));
         assert!(f.error.message().contains("No active stream found"));
-        assert!(!f.retryable);
+        assert!(!f.retryable());
     }
 
     #[test]
     fn non_json_and_missing_api_id() {
         let f = classify(502, Some("3"), b"<html>\r\nBad Gateway</html>").unwrap_err();
         assert_eq!(f.error.kind(), ErrorKind::Server);
-        assert!(f.retryable);
+        assert!(f.retryable());
         assert_eq!(f.retry_after, Some(Duration::from_secs(3)));
         assert!(f.error.message().contains("Bad Gateway"));
         assert!(!f.error.message().contains('\r'));

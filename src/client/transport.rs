@@ -11,7 +11,7 @@ use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConne
 use ureq::{Agent, Proxy, RequestBuilder};
 
 use super::cancel;
-use super::classify::{classify_redacting, Failure, Success, MAX_BODY_BYTES};
+use super::classify::{classify_redacting, Failure, RetryClass, Success, MAX_BODY_BYTES};
 use super::credentials::Credentials;
 use super::error::{Error, ErrorKind};
 use super::exchange;
@@ -65,19 +65,6 @@ pub(crate) struct Transport {
     timeout: Duration,
     connect_timeout: Duration,
     max_retries: u32,
-}
-
-/// Why an attempt failed, for the retry decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RetryClass {
-    /// Do not retry.
-    Never,
-    /// The request never reached the server: safe for every method.
-    Connect,
-    /// 429: the server refused the request without acting on it.
-    RateLimited,
-    /// 5xx: the server may have acted; only idempotent methods are retried.
-    ServerError,
 }
 
 struct AttemptError {
@@ -166,12 +153,8 @@ impl Transport {
                 Err(_) if cancel::cancelled() => return Err(cancelled(attempts)),
                 Err(failure) => failure,
             };
-            let retry_allowed = match failure.class {
-                RetryClass::Never => false,
-                RetryClass::Connect | RetryClass::RateLimited => true,
-                RetryClass::ServerError => method != Method::Post,
-            };
-            if !retry_allowed || attempts > self.max_retries {
+            let idempotent = method != Method::Post;
+            if !failure.class.allows_retry(idempotent) || attempts > self.max_retries {
                 return Err(with_attempts(failure.error, attempts));
             }
             let wait = failure.retry_after.unwrap_or_else(|| backoff(attempts));
@@ -256,11 +239,7 @@ impl Transport {
         // two by the clip would no longer be found afterwards.
         classify_redacting(status, retry_after.as_deref(), &body, &self.secrets()).map_err(
             |f: Failure| AttemptError {
-                class: match status {
-                    429 => RetryClass::RateLimited,
-                    _ if f.retryable => RetryClass::ServerError,
-                    _ => RetryClass::Never,
-                },
+                class: f.retry,
                 retry_after: f.retry_after,
                 error: f.error,
             },
