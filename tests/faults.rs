@@ -109,6 +109,9 @@ impl Case {
 fn matrix() -> Vec<Case> {
     use Op::*;
     let one = |mode, code, status| case(mode, Stop, code, status, 1);
+    // One attempt that ends at the deadline, not before it.
+    let timed_out =
+        |mode, op, status| case(mode, op, PLIVO_ERR_TIMEOUT, status, 1).at_least_ms(1400);
     vec![
         // Transient server errors: DELETE/GET retried, POST not (the stream may exist).
         case("500once", Stop, PLIVO_OK, 204, 2).note("retried"),
@@ -155,19 +158,11 @@ fn matrix() -> Vec<Case> {
             .note("2xx without stream_id"),
         case("status304", List, PLIVO_ERR_HTTP, 304, 1),
         // Slow servers: the deadline holds.
-        one("stall", PLIVO_ERR_TIMEOUT, 0)
-            .at_least_ms(1400)
-            .note("deadline"),
-        case("stall", Get, PLIVO_ERR_TIMEOUT, 0, 1)
-            .at_least_ms(1400)
-            .note("deadline"),
-        case("stall", Start, PLIVO_ERR_TIMEOUT, 0, 1)
-            .at_least_ms(1400)
-            .note("deadline"),
-        one("drip", PLIVO_ERR_TIMEOUT, 400)
-            .at_least_ms(1400)
-            .note("deadline in the body; status line was received"),
-        case("drip", List, PLIVO_ERR_TIMEOUT, 400, 1).at_least_ms(1400),
+        timed_out("stall", Stop, 0).note("deadline"),
+        timed_out("stall", Get, 0).note("deadline"),
+        timed_out("stall", Start, 0).note("deadline"),
+        timed_out("drip", Stop, 400).note("deadline in the body; status line was received"),
+        timed_out("drip", List, 400),
         // Odd answers.
         one("redirect", PLIVO_ERR_HTTP, 302).note("Location not followed"),
         case("redirect", Get, PLIVO_ERR_HTTP, 302, 1).note("Location not followed"),
@@ -293,14 +288,6 @@ fn check_no_secret(message: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn attempts_for(requests: &[serde_json::Value], call: &str) -> u32 {
-    let needle = format!("/Call/{call}/");
-    requests
-        .iter()
-        .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(&needle)))
-        .count() as u32
 }
 
 fn code_name(code: PlivoCode) -> String {
@@ -483,16 +470,14 @@ fn a_204_with_a_body_leaves_no_stale_bytes() {
     // Many rounds: the late body is a timing fault, and must never be read as an answer.
     let streams: Vec<String> = (0..60).map(|i| format!("s{i}")).collect();
     server.add_streams("live", &streams);
-    let client = server.client_with(|o| {
-        plivo_options_set_max_retries(o, 0);
-    });
+    let client = server.client_with(max_retries(0));
     for (round, stream) in streams.iter().enumerate() {
         let mode = ["204body", "204chunked", "204late"][round % 3];
         let fault = format!("fault-{mode}-{}", unique("k"));
-        assert_eq!(client.stop(&fault, "s1"), PLIVO_OK, "{:?}", last_error());
+        client.assert_stops(&fault, "s1");
         assert_eq!(plivo_last_http_status(), 204);
         // The next call, on the same client: a normal stop...
-        assert_eq!(client.stop("live", stream), PLIVO_OK, "{:?}", last_error());
+        client.assert_stops("live", stream);
         assert_eq!(plivo_last_http_status(), 204);
         assert_eq!(last_api_id(), None, "the stale body's api_id was not read");
         // ...and a GET whose answer must be its own JSON, not the 204's leftovers.
@@ -554,10 +539,7 @@ fn huge_body_child() {
         return; // only meaningful in the child process
     }
     let server = Server::start(&["warm:s1"]);
-    let client = server.client_with(|o| {
-        plivo_options_set_max_retries(o, 0);
-        plivo_options_set_timeout_ms(o, 10_000);
-    });
+    let client = server.client_with(timeout_and_retries(10_000, 0));
     assert_eq!(client.stop("warm", "s1"), PLIVO_OK);
     let hwm_before = rss_kib("VmHWM:");
     for mode in ["huge", "hugechunked", "huge", "hugechunked"] {
@@ -629,16 +611,16 @@ fn redirects_are_never_followed() {
 #[test]
 fn retry_after_is_honoured_within_the_deadline() {
     let server = Server::start(&[]);
+    // A stop on a fresh call in fault `mode`: its code, how long it took, its attempts.
+    let stop_fresh = |client: &TestClient, mode: &str| {
+        let call = format!("fault-{mode}-{}", unique("ra"));
+        let (code, elapsed) = timed(|| client.stop(&call, "s"));
+        (code, elapsed, attempts_for(&server.requests(), &call))
+    };
     // Deadline 3.5 s: attempts at ~0 s, ~1 s, ~2 s (three, the last after two waits).
-    let patient = server.client_with(|o| {
-        plivo_options_set_timeout_ms(o, 3500);
-        plivo_options_set_max_retries(o, 2);
-    });
-    let call = format!("fault-429ra-{}", unique("ra"));
-    let started = Instant::now();
-    assert_eq!(patient.stop(&call, "s"), PLIVO_ERR_RATE_LIMITED);
-    let elapsed = started.elapsed();
-    assert_eq!(attempts_for(&server.requests(), &call), 3);
+    let patient = server.client_with(timeout_and_retries(3500, 2));
+    let (code, elapsed, attempts) = stop_fresh(&patient, "429ra");
+    assert_eq!((code, attempts), (PLIVO_ERR_RATE_LIMITED, 3));
     assert!(
         elapsed >= Duration::from_millis(1950) && elapsed < Duration::from_millis(3500),
         "{elapsed:?}: two waits of Retry-After: 1"
@@ -646,24 +628,16 @@ fn retry_after_is_honoured_within_the_deadline() {
     assert!(last_error().unwrap().contains("after 3 attempts"));
 
     // Deadline 800 ms: the 1 s wait would pass it, so the call returns at once.
-    let hurried = server.client_with(|o| {
-        plivo_options_set_timeout_ms(o, 800);
-        plivo_options_set_max_retries(o, 5);
-    });
-    let call = format!("fault-429ra-{}", unique("ra"));
-    let started = Instant::now();
-    assert_eq!(hurried.stop(&call, "s"), PLIVO_ERR_RATE_LIMITED);
-    let elapsed = started.elapsed();
-    assert_eq!(attempts_for(&server.requests(), &call), 1);
+    let hurried = server.client_with(timeout_and_retries(800, 5));
+    let (code, elapsed, attempts) = stop_fresh(&hurried, "429ra");
+    assert_eq!((code, attempts), (PLIVO_ERR_RATE_LIMITED, 1));
     assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
     assert_eq!(plivo_last_http_status(), 429);
 
     // Without Retry-After, the back-off is short: 3 attempts of a 429 well under 1 s.
-    let call = format!("fault-429-{}", unique("ra"));
-    let started = Instant::now();
-    assert_eq!(patient.stop(&call, "s"), PLIVO_ERR_RATE_LIMITED);
-    assert!(started.elapsed() < Duration::from_millis(1500));
-    assert_eq!(attempts_for(&server.requests(), &call), 3);
+    let (code, elapsed, attempts) = stop_fresh(&patient, "429");
+    assert_eq!((code, attempts), (PLIVO_ERR_RATE_LIMITED, 3));
+    assert!(elapsed < Duration::from_millis(1500));
 }
 
 /// Connect refused is retried exactly max_retries times, for every method (POST too:
@@ -673,10 +647,7 @@ fn connect_refused_is_retried_exactly_max_retries_times() {
     let port = refused_port();
     let url = format!("http://127.0.0.1:{port}/v1/");
     for retries in [0u32, 1, 2, 4] {
-        let client = client_at(&url, |o| {
-            plivo_options_set_max_retries(o, retries);
-            plivo_options_set_timeout_ms(o, 10_000);
-        });
+        let client = client_at(&url, timeout_and_retries(10_000, retries));
         for op in [Op::Stop, Op::Get, Op::Start] {
             let started = Instant::now();
             let got = run_op(&client, op, "c1");
@@ -727,6 +698,18 @@ fn blackhole() -> Option<(TcpListener, Vec<TcpStream>, u16)> {
     None // the kernel kept accepting: no black hole on this system
 }
 
+/// A client of `url` whose connects give up after `connect_ms`, with a deadline of
+/// `timeout_ms` per call and `retries` retries.
+fn connecting_client(url: &str, connect_ms: u32, timeout_ms: u32, retries: u32) -> TestClient {
+    client_at(url, |o| {
+        assert_eq!(
+            plivo_options_set_connect_timeout_ms(o, connect_ms),
+            PLIVO_OK
+        );
+        timeout_and_retries(timeout_ms, retries)(o);
+    })
+}
+
 /// A connect that hangs never stretches a call past its deadline; a connect timeout is
 /// a connect failure and is retried.
 #[test]
@@ -738,14 +721,8 @@ fn connect_timeout_never_stretches_the_deadline() {
     let url = format!("http://127.0.0.1:{port}/v1/");
 
     // connect_timeout far above the deadline: the deadline wins.
-    let client = client_at(&url, |o| {
-        plivo_options_set_connect_timeout_ms(o, 60_000);
-        plivo_options_set_timeout_ms(o, 700);
-        plivo_options_set_max_retries(o, 3);
-    });
-    let started = Instant::now();
-    let code = client.stop("c", "s");
-    let elapsed = started.elapsed();
+    let client = connecting_client(&url, 60_000, 700, 3);
+    let (code, elapsed) = timed(|| client.stop("c", "s"));
     assert_eq!(code, PLIVO_ERR_TIMEOUT, "{:?}", last_error());
     assert!(
         elapsed >= Duration::from_millis(650) && elapsed < Duration::from_millis(1500),
@@ -754,14 +731,8 @@ fn connect_timeout_never_stretches_the_deadline() {
     assert_eq!(plivo_last_http_status(), 0);
 
     // Short connect timeouts, many retries: still bounded by the deadline.
-    let client = client_at(&url, |o| {
-        plivo_options_set_connect_timeout_ms(o, 200);
-        plivo_options_set_timeout_ms(o, 1000);
-        plivo_options_set_max_retries(o, 10);
-    });
-    let started = Instant::now();
-    let code = client.stop("c", "s");
-    let elapsed = started.elapsed();
+    let client = connecting_client(&url, 200, 1000, 10);
+    let (code, elapsed) = timed(|| client.stop("c", "s"));
     assert!(
         code == PLIVO_ERR_TIMEOUT || code == PLIVO_ERR_TRANSPORT,
         "{code:?}: {:?}",
@@ -770,11 +741,7 @@ fn connect_timeout_never_stretches_the_deadline() {
     assert!(elapsed < Duration::from_millis(2000), "{elapsed:?}");
 
     // Short connect timeouts within a long deadline: 1 + max_retries connect failures.
-    let client = client_at(&url, |o| {
-        plivo_options_set_connect_timeout_ms(o, 150);
-        plivo_options_set_timeout_ms(o, 10_000);
-        plivo_options_set_max_retries(o, 2);
-    });
+    let client = connecting_client(&url, 150, 10_000, 2);
     for op in [Op::Stop, Op::Start] {
         let started = Instant::now();
         let got = run_op(&client, op, "c");
@@ -823,9 +790,7 @@ fn a_connection_spoiled_while_idle_is_not_reused() {
             });
         }
     });
-    let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), |o| {
-        plivo_options_set_max_retries(o, 0);
-    });
+    let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), max_retries(0));
     for call in 1..=6 {
         assert_eq!(
             client.stop("c", "s"),
@@ -859,12 +824,12 @@ fn an_answer_slower_than_a_read_slice_is_read_whole() {
         let _ = stream.write_all(b" Content\r\n\r\n");
         wait_for_close(&mut stream);
     });
-    let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), |o| {
-        plivo_options_set_timeout_ms(o, 2_000);
-        plivo_options_set_max_retries(o, 0);
-    });
+    let client = client_at(
+        &format!("http://127.0.0.1:{port}/v1/"),
+        timeout_and_retries(2_000, 0),
+    );
     let started = Instant::now();
-    assert_eq!(client.stop("c", "s"), PLIVO_OK, "{:?}", last_error());
+    client.assert_stops("c", "s");
     let elapsed = started.elapsed();
     assert!(
         elapsed >= Duration::from_millis(300) && elapsed < Duration::from_millis(1_500),
@@ -1047,10 +1012,10 @@ fn hostile_answers() {
     let mut failures = Vec::new();
     for (name, response, code, status, attempts) in cases {
         let (port, count) = raw_server(response, 8);
-        let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), |o| {
-            plivo_options_set_timeout_ms(o, 3000);
-            plivo_options_set_max_retries(o, 2);
-        });
+        let client = client_at(
+            &format!("http://127.0.0.1:{port}/v1/"),
+            timeout_and_retries(3000, 2),
+        );
         let started = Instant::now();
         let got = client.stop("c", "s");
         let elapsed = started.elapsed();
@@ -1095,9 +1060,7 @@ fn echoed_credentials_are_redacted_even_when_clipped() {
             for body in [body, json] {
                 let (port, _) =
                     raw_server(http(&format!("HTTP/1.1 {status} Oops"), body.as_bytes()), 4);
-                let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), |o| {
-                    plivo_options_set_max_retries(o, 0);
-                });
+                let client = client_at(&format!("http://127.0.0.1:{port}/v1/"), max_retries(0));
                 assert_ne!(client.stop("c", "s"), PLIVO_OK);
                 let message = last_error().unwrap();
                 for w in &windows {

@@ -100,14 +100,14 @@ fn reap(pid: libc::pid_t, deadline: Instant) -> Option<i32> {
 #[test]
 fn a_client_made_before_fork_serves_parent_and_children_alike() {
     let server = server();
-    let client = Arc::new(client_at(&server.base_url(), |o| {
-        plivo_options_set_max_retries(o, 0);
-        plivo_options_set_timeout_ms(o, 10_000);
-    }));
+    let client = Arc::new(client_at(
+        &server.base_url(),
+        timeout_and_retries(10_000, 0),
+    ));
 
     // 1. Parent and four children at once on a client the parent used (so it holds a
     //    pooled connection when it forks): 200 calls each, every code its own.
-    assert_eq!(client.stop("ok-1", "s1"), PLIVO_OK, "{:?}", last_error());
+    client.assert_stops("ok-1", "s1");
     let children: Vec<libc::pid_t> = (1..=4)
         .map(|n| {
             let client = client.clone();
@@ -224,7 +224,7 @@ fn a_client_made_before_fork_serves_parent_and_children_alike() {
         Some(0)
     );
     for _ in 0..5 {
-        assert_eq!(other.stop("ok-1", "s1"), PLIVO_OK, "{:?}", last_error());
+        other.assert_stops("ok-1", "s1");
     }
     assert_eq!(
         server.accepted.load(Ordering::SeqCst),

@@ -40,9 +40,7 @@ const STOPPED: &str = r#"{"api_id":"a-204","message":"stream stopped"}"#;
 /// Alternate `rounds` stops that are answered 204-with-body with stops answered 400 and
 /// 404 on one client: every code must be the one its own answer calls for.
 fn alternate(server: &KeepAliveServer, rounds: usize) {
-    let client = client_at(&server.base_url(), |o| {
-        plivo_options_set_max_retries(o, 0);
-    });
+    let client = client_at(&server.base_url(), max_retries(0));
     let mut wrong = Vec::new();
     for i in 0..rounds {
         let (call, expected) = match i % 3 {
@@ -120,7 +118,7 @@ fn a_plain_204_keeps_its_connection() {
     let server = server(|| vec![(Duration::ZERO, b"HTTP/1.1 204 No Content\r\n\r\n".to_vec())]);
     let client = client_at(&server.base_url(), |_| {});
     for _ in 0..20 {
-        assert_eq!(client.stop("ok-1", "s1"), PLIVO_OK, "{:?}", last_error());
+        client.assert_stops("ok-1", "s1");
     }
     assert_eq!(server.accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
@@ -131,7 +129,7 @@ fn a_plain_204_keeps_its_connection() {
 fn a_server_restart_is_survived_on_a_new_connection() {
     let first = Server::start(&["c1:s1,s2"]);
     let client = first.client();
-    assert_eq!(client.stop("c1", "s1"), PLIVO_OK, "{:?}", last_error());
+    client.assert_stops("c1", "s1");
     let port = first
         .base_url
         .trim_end_matches("/v1/")
@@ -144,6 +142,6 @@ fn a_server_restart_is_survived_on_a_new_connection() {
     let second = Server::start_with(&["--listen", &listen, "--seed", "c1:s1,s2"]);
     assert_eq!(second.base_url, format!("http://127.0.0.1:{port}/v1/"));
     for stream in ["s1", "s2"] {
-        assert_eq!(client.stop("c1", stream), PLIVO_OK, "{:?}", last_error());
+        client.assert_stops("c1", stream);
     }
 }

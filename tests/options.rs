@@ -3,7 +3,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::ffi::c_char;
+use std::time::Duration;
 
 use base64::Engine;
 use common::net::{ConnectProxy, TlsServer};
@@ -13,6 +14,16 @@ use plivo::ffi::*;
 fn new_client(options: *const PlivoOptions) -> *mut PlivoClient {
     let (id, token) = (cstr(AUTH_ID), cstr(AUTH_TOKEN));
     plivo_client_new_with_options(id.as_ptr(), token.as_ptr(), options)
+}
+
+/// An option setter that takes a string, as the C ABI declares them.
+type TextSetter = extern "C" fn(*mut PlivoOptions, *const c_char) -> PlivoCode;
+
+/// Checks that `set` answers `code` to `value`.
+#[track_caller]
+fn assert_sets(set: TextSetter, options: *mut PlivoOptions, value: &str, code: PlivoCode) {
+    let c_value = cstr(value);
+    assert_eq!(set(options, c_value.as_ptr()), code, "{value:?}");
 }
 
 #[test]
@@ -49,12 +60,7 @@ fn every_setter_accepts_valid_and_refuses_invalid_values() {
         ("https://u:p@api.plivo.com/", bad),
         ("https://api.plivo.com/v1/?x=1", bad),
     ] {
-        let u = cstr(url);
-        assert_eq!(
-            plivo_options_set_base_url(o, u.as_ptr()),
-            code,
-            "base url {url:?}"
-        );
+        assert_sets(plivo_options_set_base_url, o, url, code);
     }
     for (url, code) in [
         ("http://127.0.0.1:3128", ok),
@@ -65,12 +71,7 @@ fn every_setter_accepts_valid_and_refuses_invalid_values() {
         ("127.0.0.1:3128", bad),
         ("http://127.0.0.1:3128/path", bad),
     ] {
-        let u = cstr(url);
-        assert_eq!(
-            plivo_options_set_proxy(o, u.as_ptr()),
-            code,
-            "proxy {url:?}"
-        );
+        assert_sets(plivo_options_set_proxy, o, url, code);
         if code == bad {
             assert!(last_error().unwrap().contains("proxy"));
             assert!(!last_error().unwrap().contains("pass@"));
@@ -79,13 +80,12 @@ fn every_setter_accepts_valid_and_refuses_invalid_values() {
     let not_pem = std::env::temp_dir().join(unique("not-pem"));
     std::fs::write(&not_pem, "hello").unwrap();
     for path in ["/nonexistent/ca.pem", not_pem.to_str().unwrap(), ""] {
-        let p = cstr(path);
-        assert_eq!(plivo_options_set_ca_file(o, p.as_ptr()), bad, "ca {path:?}");
+        assert_sets(plivo_options_set_ca_file, o, path, bad);
         assert!(last_error().unwrap().contains("ca_file"));
     }
     assert_eq!(plivo_options_set_allow_insecure_http(o, true), ok);
     for f in [
-        plivo_options_set_base_url as extern "C" fn(*mut PlivoOptions, *const i8) -> PlivoCode,
+        plivo_options_set_base_url as TextSetter,
         plivo_options_set_proxy,
         plivo_options_set_ca_file,
     ] {
@@ -99,19 +99,14 @@ fn every_setter_accepts_valid_and_refuses_invalid_values() {
 #[test]
 fn a_refused_value_leaves_the_previous_one_in_force() {
     let server = Server::start(&[]);
-    let client = server.client_with(|o| {
+    let configure = |o| {
         assert_eq!(plivo_options_set_timeout_ms(o, 400), PlivoCode::PLIVO_OK);
         assert_eq!(
             plivo_options_set_timeout_ms(o, 0),
             PlivoCode::PLIVO_ERR_INVALID_ARGUMENT
         );
-    });
-    let started = Instant::now();
-    assert_eq!(
-        client.stop("fault-stall-a", "s"),
-        PlivoCode::PLIVO_ERR_TIMEOUT
-    );
-    let elapsed = started.elapsed();
+    };
+    let elapsed = server.timed_out_stop(configure, "fault-stall-a");
     assert!(elapsed >= Duration::from_millis(350), "{elapsed:?}");
     assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
 }
@@ -119,35 +114,15 @@ fn a_refused_value_leaves_the_previous_one_in_force() {
 #[test]
 fn the_deadline_bounds_a_slow_drip_and_retries() {
     let server = Server::start(&[]);
-    let client = server.client_with(|o| {
-        plivo_options_set_timeout_ms(o, 700);
-    });
-    let started = Instant::now();
-    assert_eq!(
-        client.stop("fault-drip-a", "s"),
-        PlivoCode::PLIVO_ERR_TIMEOUT
-    );
-    assert!(
-        started.elapsed() < Duration::from_millis(2500),
-        "{:?}",
-        started.elapsed()
-    );
+    let elapsed = server.timed_out_stop(timeout_ms(700), "fault-drip-a");
+    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
 
     // 10 retries of a 503 would take > 3 s of back-off: the deadline ends it early.
-    let client = server.client_with(|o| {
-        plivo_options_set_timeout_ms(o, 600);
-        plivo_options_set_max_retries(o, 10);
-    });
-    let started = Instant::now();
-    let code = client.stop("fault-503always-b", "s");
-    let elapsed = started.elapsed();
+    let client = server.client_with(timeout_and_retries(600, 10));
+    let (code, elapsed) = timed(|| client.stop("fault-503always-b", "s"));
     assert_eq!(code, PlivoCode::PLIVO_ERR_SERVER, "the last error stands");
     assert!(elapsed < Duration::from_millis(2000), "{elapsed:?}");
-    let attempts = server
-        .requests()
-        .iter()
-        .filter(|r| r["path"].as_str().unwrap().contains("fault-503always-b"))
-        .count();
+    let attempts = attempts_for(&server.requests(), "fault-503always-b");
     assert!(
         (2..=4).contains(&attempts),
         "{attempts} attempts within 600 ms"
@@ -158,17 +133,10 @@ fn the_deadline_bounds_a_slow_drip_and_retries() {
 fn max_retries_counts_attempts_after_the_first() {
     let server = Server::start(&[]);
     for retries in [0u32, 1, 3] {
-        let client = server.client_with(|o| {
-            plivo_options_set_max_retries(o, retries);
-        });
+        let client = server.client_with(max_retries(retries));
         let call = format!("fault-503always-r{retries}");
         assert_eq!(client.stop(&call, "s"), PlivoCode::PLIVO_ERR_SERVER);
-        let attempts = server
-            .requests()
-            .iter()
-            .filter(|r| r["path"].as_str().unwrap().contains(&call))
-            .count();
-        assert_eq!(attempts as u32, 1 + retries);
+        assert_eq!(attempts_for(&server.requests(), &call), 1 + retries);
         if retries > 0 {
             assert!(last_error()
                 .unwrap()
@@ -188,12 +156,7 @@ fn requests_go_through_a_connect_proxy_with_credentials() {
             PlivoCode::PLIVO_OK
         );
     });
-    assert_eq!(
-        client.stop("c", "s1"),
-        PlivoCode::PLIVO_OK,
-        "{:?}",
-        last_error()
-    );
+    client.assert_stops("c", "s1");
     assert_eq!(
         client.stop("c", "s1"),
         PlivoCode::PLIVO_ERR_NO_ACTIVE_STREAM
@@ -253,12 +216,7 @@ fn tls_is_verified_against_the_ca_file_or_the_bundled_roots() {
     );
     let trusting = TestClient(new_client(options));
     plivo_options_free(options);
-    assert_eq!(
-        trusting.stop("c", "s"),
-        PlivoCode::PLIVO_OK,
-        "{:?}",
-        last_error()
-    );
+    trusting.assert_stops("c", "s");
     assert_eq!(plivo_last_http_status(), 204);
     let seen = tls.requests.lock().unwrap().clone();
     assert_eq!(
@@ -292,12 +250,7 @@ fn tls_runs_inside_the_proxy_tunnel() {
     plivo_options_set_ca_file(options, ca.as_ptr());
     let client = TestClient(new_client(options));
     plivo_options_free(options);
-    assert_eq!(
-        client.stop("c", "s"),
-        PlivoCode::PLIVO_OK,
-        "{:?}",
-        last_error()
-    );
+    client.assert_stops("c", "s");
     assert_eq!(
         proxy.tunnels.lock().unwrap()[0].target,
         "api.plivo.test:443"
@@ -312,15 +265,7 @@ fn tls_runs_inside_the_proxy_tunnel() {
 #[test]
 fn a_long_deadline_is_not_overshot() {
     let server = Server::start(&[]);
-    let client = server.client_with(|o| {
-        plivo_options_set_timeout_ms(o, 5_000);
-    });
-    let started = Instant::now();
-    assert_eq!(
-        client.stop("fault-stall-long", "s"),
-        PlivoCode::PLIVO_ERR_TIMEOUT
-    );
-    let elapsed = started.elapsed();
+    let elapsed = server.timed_out_stop(timeout_ms(5_000), "fault-stall-long");
     assert!(elapsed >= Duration::from_millis(4_990), "{elapsed:?}");
     assert!(elapsed < Duration::from_millis(5_100), "{elapsed:?}");
 }

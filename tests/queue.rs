@@ -204,10 +204,7 @@ fn results_carry_bodies_and_the_descriptor_is_level_triggered() {
 #[test]
 fn a_full_queue_is_busy_and_cancel_reaches_waiting_and_running_requests() {
     let (_peer, url) = silent_peer();
-    let client = client_at(&url, |o| {
-        plivo_options_set_timeout_ms(o, 30_000);
-        plivo_options_set_max_retries(o, 0);
-    });
+    let client = client_at(&url, timeout_and_retries(30_000, 0));
     let q = queue(&client, 2);
     // Both run at once (a queue starts a worker for each pending request up to its
     // maximum), each waiting on the silent peer.
@@ -240,9 +237,7 @@ fn a_full_queue_is_busy_and_cancel_reaches_waiting_and_running_requests() {
 #[test]
 fn freeing_with_requests_in_flight_is_prompt_and_the_client_may_go_first() {
     let (_peer, url) = silent_peer();
-    let client = client_at(&url, |o| {
-        plivo_options_set_timeout_ms(o, 30_000);
-    });
+    let client = client_at(&url, timeout_ms(30_000));
     let q = plivo_queue_new(client.0, 8);
     drop(client); // the queue keeps it alive
     for tag in 0..8 {

@@ -41,34 +41,58 @@ enum Action {
     GetBadJson,
 }
 
-/// (action, weight, expected code)
-const MIX: &[(Action, u32, PlivoCode)] = &[
-    (Action::Stop, 40, PLIVO_OK),
-    (Action::Get500once, 5, PLIVO_OK),
-    (Action::List429once, 5, PLIVO_OK),
-    (Action::Start429once, 5, PLIVO_OK),
-    (Action::Fault("503once"), 6, PLIVO_OK),
-    (Action::Fault("429once"), 6, PLIVO_OK),
-    (Action::Fault("204body"), 6, PLIVO_OK),
-    (Action::Fault("204chunked"), 4, PLIVO_OK),
-    (Action::Fault("reset"), 5, PLIVO_ERR_TRANSPORT),
-    (Action::Fault("closebody"), 4, PLIVO_ERR_TRANSPORT),
-    (Action::Fault("garbage"), 4, PLIVO_ERR_INVALID_RESPONSE),
-    (Action::Fault("badchunk"), 2, PLIVO_ERR_INVALID_RESPONSE),
-    (Action::Fault("huge"), 2, PLIVO_ERR_INVALID_RESPONSE),
-    (Action::Fault("503always"), 2, PLIVO_ERR_SERVER),
-    (Action::Fault("status404"), 3, PLIVO_ERR_NOT_FOUND),
-    (Action::Fault("stall"), 1, PLIVO_ERR_TIMEOUT),
-    (Action::Fault("drip"), 1, PLIVO_ERR_TIMEOUT),
-    (Action::GetBadJson, 3, PLIVO_ERR_INVALID_RESPONSE),
+/// The actions by the code each must return, with their weights (how often one is
+/// picked, out of their sum).
+const MIX: &[(PlivoCode, &[(Action, u32)])] = &[
+    (
+        PLIVO_OK,
+        &[
+            (Action::Stop, 40),
+            (Action::Get500once, 5),
+            (Action::List429once, 5),
+            (Action::Start429once, 5),
+            (Action::Fault("503once"), 6),
+            (Action::Fault("429once"), 6),
+            (Action::Fault("204body"), 6),
+            (Action::Fault("204chunked"), 4),
+        ],
+    ),
+    (
+        PLIVO_ERR_TRANSPORT,
+        &[(Action::Fault("reset"), 5), (Action::Fault("closebody"), 4)],
+    ),
+    (
+        PLIVO_ERR_INVALID_RESPONSE,
+        &[
+            (Action::Fault("garbage"), 4),
+            (Action::Fault("badchunk"), 2),
+            (Action::Fault("huge"), 2),
+            (Action::GetBadJson, 3),
+        ],
+    ),
+    (PLIVO_ERR_SERVER, &[(Action::Fault("503always"), 2)]),
+    (PLIVO_ERR_NOT_FOUND, &[(Action::Fault("status404"), 3)]),
+    (
+        PLIVO_ERR_TIMEOUT,
+        &[(Action::Fault("stall"), 1), (Action::Fault("drip"), 1)],
+    ),
 ];
 
+/// Every action of `MIX` with its weight and expected code.
+fn weighted() -> impl Iterator<Item = (Action, u32, PlivoCode)> {
+    MIX.iter().flat_map(|(code, actions)| {
+        actions
+            .iter()
+            .map(|&(action, weight)| (action, weight, *code))
+    })
+}
+
 fn pick(rng: &mut fastrand::Rng) -> (Action, PlivoCode) {
-    let total: u32 = MIX.iter().map(|(_, w, _)| w).sum();
+    let total: u32 = weighted().map(|(_, w, _)| w).sum();
     let mut x = rng.u32(0..total);
-    for (action, weight, code) in MIX {
-        if x < *weight {
-            return (*action, *code);
+    for (action, weight, code) in weighted() {
+        if x < weight {
+            return (action, code);
         }
         x -= weight;
     }
@@ -106,6 +130,26 @@ fn sample(start: Instant) -> Sample {
     }
 }
 
+/// Calls `op` on the call `call` with an out-parameter for the answer's JSON: the code,
+/// and whether an answer came (freed here).
+fn answered(
+    call: &str,
+    op: impl FnOnce(*const c_char, *mut *mut c_char) -> PlivoCode,
+) -> (PlivoCode, bool) {
+    let call = cstr(call);
+    let mut out: *mut c_char = std::ptr::null_mut();
+    let code = op(call.as_ptr(), &mut out);
+    let came = !out.is_null();
+    plivo_string_free(out);
+    (code, came)
+}
+
+/// The code of an `answered` call, once checked that an answer came exactly with success.
+fn answer_iff_ok((code, came): (PlivoCode, bool)) -> PlivoCode {
+    assert_eq!(code == PLIVO_OK, came);
+    code
+}
+
 fn run_action(
     client: &TestClient,
     server: &Server,
@@ -128,43 +172,28 @@ fn run_action(
             }
             client.stop(&call, &format!("s{k}"))
         }
+        Action::Fault(mode) => client.stop(&format!("fault-{mode}-{uniq}"), "s1"),
         Action::Get500once => {
-            let mut out: *mut c_char = std::ptr::null_mut();
-            let call = cstr(&format!("fault-500once-{uniq}"));
-            let code = plivo_get_stream(client.0, call.as_ptr(), s1.as_ptr(), &mut out);
-            assert_eq!(code == PLIVO_OK, !out.is_null());
-            plivo_string_free(out);
-            code
+            answer_iff_ok(answered(&format!("fault-500once-{uniq}"), |call, out| {
+                plivo_get_stream(client.0, call, s1.as_ptr(), out)
+            }))
         }
         Action::List429once => {
-            let mut out: *mut c_char = std::ptr::null_mut();
-            let call = cstr(&format!("fault-429once-{uniq}"));
-            let code = plivo_list_streams(client.0, call.as_ptr(), &mut out);
-            assert_eq!(code == PLIVO_OK, !out.is_null());
-            plivo_string_free(out);
-            code
+            answer_iff_ok(answered(&format!("fault-429once-{uniq}"), |call, out| {
+                plivo_list_streams(client.0, call, out)
+            }))
         }
         Action::Start429once => {
-            let mut out: *mut c_char = std::ptr::null_mut();
-            let call = cstr(&format!("fault-429once-{uniq}"));
-            let url = cstr("wss://example.com/soak");
-            let code = plivo_start_stream(
-                client.0,
-                call.as_ptr(),
-                url.as_ptr(),
-                std::ptr::null(),
-                &mut out,
-            );
-            assert_eq!(code == PLIVO_OK, !out.is_null());
-            plivo_string_free(out);
-            code
+            answer_iff_ok(answered(&format!("fault-429once-{uniq}"), |call, out| {
+                let url = cstr("wss://example.com/soak");
+                plivo_start_stream(client.0, call, url.as_ptr(), std::ptr::null(), out)
+            }))
         }
-        Action::Fault(mode) => client.stop(&format!("fault-{mode}-{uniq}"), "s1"),
         Action::GetBadJson => {
-            let mut out: *mut c_char = std::ptr::null_mut();
-            let call = cstr(&format!("fault-badjson200-{uniq}"));
-            let code = plivo_get_stream(client.0, call.as_ptr(), s1.as_ptr(), &mut out);
-            assert!(out.is_null());
+            let (code, came) = answered(&format!("fault-badjson200-{uniq}"), |call, out| {
+                plivo_get_stream(client.0, call, s1.as_ptr(), out)
+            });
+            assert!(!came);
             code
         }
     }

@@ -10,6 +10,15 @@ use base64::Engine;
 use common::*;
 use plivo::ffi::*;
 
+/// Checks that a call was refused as an invalid argument, with a last error that
+/// begins with `start` (the function's name).
+#[track_caller]
+fn assert_refused(code: PlivoCode, start: &str) {
+    assert_eq!(code, PlivoCode::PLIVO_ERR_INVALID_ARGUMENT);
+    let message = last_error().unwrap();
+    assert!(message.starts_with(start), "{message}");
+}
+
 #[test]
 fn stop_succeeds_then_reports_no_active_stream() {
     let server = Server::start(&["call-1:stream-1"]);
@@ -151,38 +160,25 @@ fn wrong_token_is_an_authentication_error() {
 #[test]
 fn server_errors_and_rate_limits_are_retried_then_reported() {
     let server = Server::start(&[]);
-    let client = server.client_with(|o| {
-        plivo_options_set_max_retries(o, 2);
-    });
-    assert_eq!(
-        client.stop("fault-503always-x", "s"),
-        PlivoCode::PLIVO_ERR_SERVER
-    );
-    assert_eq!(plivo_last_http_status(), 503);
-    assert_eq!(server.requests().len(), 3, "1 + max_retries attempts");
-    assert_eq!(
-        client.stop("fault-429-x", "s"),
-        PlivoCode::PLIVO_ERR_RATE_LIMITED
-    );
-    assert_eq!(plivo_last_http_status(), 429);
-    assert_eq!(server.requests().len(), 6);
-    assert_eq!(client.stop("fault-503once-x", "s"), PlivoCode::PLIVO_OK);
-    assert_eq!(plivo_last_http_status(), 204);
-    assert_eq!(server.requests().len(), 8);
+    let client = server.client_with(max_retries(2));
+    // (call, code, last status, requests the server has seen by then): a failure takes
+    // 1 + max_retries attempts, a 503 answered once two.
+    for (call, code, status, requests) in [
+        ("fault-503always-x", PlivoCode::PLIVO_ERR_SERVER, 503, 3),
+        ("fault-429-x", PlivoCode::PLIVO_ERR_RATE_LIMITED, 429, 6),
+        ("fault-503once-x", PlivoCode::PLIVO_OK, 204, 8),
+    ] {
+        assert_eq!(client.stop(call, "s"), code, "{call}");
+        assert_eq!(plivo_last_http_status(), status, "{call}");
+        assert_eq!(server.requests().len(), requests, "{call}");
+    }
 }
 
 #[test]
 fn a_stalled_server_is_a_timeout() {
     let server = Server::start(&[]);
-    let client = server.client_with(|o| {
-        plivo_options_set_timeout_ms(o, 300);
-    });
-    let started = std::time::Instant::now();
-    assert_eq!(
-        client.stop("fault-stall-x", "s"),
-        PlivoCode::PLIVO_ERR_TIMEOUT
-    );
-    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let elapsed = server.timed_out_stop(timeout_ms(300), "fault-stall-x");
+    assert!(elapsed < std::time::Duration::from_secs(3));
     assert_eq!(plivo_last_http_status(), 0);
     assert!(last_error().unwrap().contains("300 ms"));
 }
@@ -190,9 +186,7 @@ fn a_stalled_server_is_a_timeout() {
 #[test]
 fn transport_failures_and_garbage() {
     let server = Server::start(&[]);
-    let client = server.client_with(|o| {
-        plivo_options_set_max_retries(o, 0);
-    });
+    let client = server.client_with(max_retries(0));
     assert_eq!(
         client.stop("fault-garbage-x", "s"),
         PlivoCode::PLIVO_ERR_INVALID_RESPONSE
@@ -203,9 +197,10 @@ fn transport_failures_and_garbage() {
     );
 
     // A port nobody listens on: connect refused.
-    let refused = client_at(&format!("http://127.0.0.1:{}/v1/", refused_port()), |o| {
-        plivo_options_set_max_retries(o, 0);
-    });
+    let refused = client_at(
+        &format!("http://127.0.0.1:{}/v1/", refused_port()),
+        max_retries(0),
+    );
     assert_eq!(refused.stop("c", "s"), PlivoCode::PLIVO_ERR_TRANSPORT);
     assert_eq!(plivo_last_http_status(), 0);
     assert!(
@@ -269,14 +264,9 @@ fn invalid_arguments_send_nothing() {
     let code = plivo_stop_stream(client.0, non_utf8.as_ptr() as *const c_char, s.as_ptr());
     assert_eq!(code, PlivoCode::PLIVO_ERR_INVALID_ARGUMENT);
     assert!(last_error().unwrap().contains("UTF-8"));
-    assert_eq!(
+    assert_refused(
         plivo_stop_stream(std::ptr::null(), s.as_ptr(), s.as_ptr()),
-        PlivoCode::PLIVO_ERR_INVALID_ARGUMENT
-    );
-    let message = last_error().unwrap();
-    assert!(
-        message.starts_with("plivo_stop_stream: client is NULL"),
-        "{message}"
+        "plivo_stop_stream: client is NULL",
     );
     assert_eq!(
         plivo_stop_stream(client.0, std::ptr::null(), s.as_ptr()),
@@ -334,12 +324,7 @@ fn eight_threads_share_one_client() {
                 let streams: Vec<String> = (0..CALLS).map(|i| format!("s{i}")).collect();
                 server.add_streams(&call, &streams);
                 for stream in &streams {
-                    assert_eq!(
-                        client.stop(&call, stream),
-                        PlivoCode::PLIVO_OK,
-                        "{:?}",
-                        last_error()
-                    );
+                    client.assert_stops(&call, stream);
                     assert_eq!(plivo_last_http_status(), 204);
                 }
             })
@@ -428,25 +413,14 @@ fn plain_http_is_only_for_loopback() {
 
 #[test]
 fn code_names_and_version() {
-    let names = [
-        "PLIVO_OK",
-        "PLIVO_ERR_INVALID_ARGUMENT",
-        "PLIVO_ERR_NO_ACTIVE_STREAM",
-        "PLIVO_ERR_BAD_REQUEST",
-        "PLIVO_ERR_AUTHENTICATION",
-        "PLIVO_ERR_NOT_FOUND",
-        "PLIVO_ERR_RATE_LIMITED",
-        "PLIVO_ERR_SERVER",
-        "PLIVO_ERR_HTTP",
-        "PLIVO_ERR_TIMEOUT",
-        "PLIVO_ERR_TRANSPORT",
-        "PLIVO_ERR_INVALID_RESPONSE",
-        "PLIVO_ERR_INTERNAL",
-        "PLIVO_ERR_BUSY",
-        "PLIVO_ERR_CANCELLED",
-    ];
-    for (code, name) in names.iter().enumerate() {
-        assert_eq!(text(plivo_code_name(code as i32)).as_deref(), Some(*name));
+    // Code n has the n-th name, spelled as in the header.
+    let names = "PLIVO_OK PLIVO_ERR_INVALID_ARGUMENT PLIVO_ERR_NO_ACTIVE_STREAM \
+        PLIVO_ERR_BAD_REQUEST PLIVO_ERR_AUTHENTICATION PLIVO_ERR_NOT_FOUND \
+        PLIVO_ERR_RATE_LIMITED PLIVO_ERR_SERVER PLIVO_ERR_HTTP PLIVO_ERR_TIMEOUT \
+        PLIVO_ERR_TRANSPORT PLIVO_ERR_INVALID_RESPONSE PLIVO_ERR_INTERNAL PLIVO_ERR_BUSY \
+        PLIVO_ERR_CANCELLED";
+    for (code, name) in names.split_whitespace().enumerate() {
+        assert_eq!(text(plivo_code_name(code as i32)).as_deref(), Some(name));
     }
     for other in [-1, 15, 1000, i32::MIN, i32::MAX] {
         assert_eq!(
@@ -480,14 +454,9 @@ fn readers_and_frees_leave_the_last_error_alone() {
 #[test]
 fn setter_failures_name_the_function_and_keep_the_value() {
     let options = plivo_options_new();
-    assert_eq!(
+    assert_refused(
         plivo_options_set_timeout_ms(options, 0),
-        PlivoCode::PLIVO_ERR_INVALID_ARGUMENT
-    );
-    let message = last_error().unwrap();
-    assert!(
-        message.starts_with("plivo_options_set_timeout_ms: "),
-        "{message}"
+        "plivo_options_set_timeout_ms: ",
     );
     assert_eq!(
         plivo_options_set_timeout_ms(options, 250),

@@ -38,6 +38,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Checks that the command failed as a usage error (exit status 1) and said `words`
+/// on stderr.
+#[track_caller]
+fn assert_fails_saying(out: &Output, words: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(words), "{stderr}");
+}
+
 /// A loopback server that answers each connection with the next of `answers`
 /// (status line, body) and reports the request line it received.
 fn serve(answers: Vec<(&'static str, &'static str)>) -> (String, mpsc::Receiver<String>) {
@@ -151,12 +160,7 @@ fn usage_errors_exit_1_on_stderr() {
 #[test]
 fn a_token_typed_on_the_command_line_is_not_echoed() {
     let out = plivo_stream(&["stop", "call-1", "stream-1", TOKEN], None);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("[REDACTED]"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_fails_saying(&out, "[REDACTED]");
 }
 
 #[test]
@@ -166,12 +170,7 @@ fn bad_arguments_and_missing_credentials_exit_1_with_the_library_message() {
     assert!(text(&out.stderr).starts_with("plivo-stream: PLIVO_ERR_INVALID_ARGUMENT: "));
 
     let out = plivo_stream(&["list", "call-1", "--max-retries", "11"], None);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("max_retries"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_fails_saying(&out, "max_retries");
 
     let out = plivo_stream(
         &[
@@ -183,12 +182,7 @@ fn bad_arguments_and_missing_credentials_exit_1_with_the_library_message() {
         ],
         None,
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("audio_track"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_fails_saying(&out, "audio_track");
 
     let out = Command::new(BIN)
         .args(["stop", "call-1", "stream-1"])
@@ -196,12 +190,7 @@ fn bad_arguments_and_missing_credentials_exit_1_with_the_library_message() {
         .env_remove("PLIVO_AUTH_TOKEN")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("PLIVO_AUTH_ID"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_fails_saying(&out, "PLIVO_AUTH_ID");
 }
 
 #[test]

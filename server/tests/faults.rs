@@ -11,6 +11,17 @@ fn stop_path(call: &str) -> String {
     format!("Call/{call}/Stream/s1/")
 }
 
+/// A stop of stream s1 of `call`, answered in full.
+fn stop(server: &Server, call: &str) -> Resp {
+    server.api("DELETE", &stop_path(call), None)
+}
+
+/// Sends a stop for `call` without reading the answer: a fault mode answers slowly,
+/// brokenly or not at all, and each test reads what comes its own way.
+fn send_stop(conn: &mut Conn, call: &str, headers: &[(&str, &str)]) {
+    conn.send("DELETE", &account_path(&stop_path(call)), headers, b"");
+}
+
 #[test]
 fn once_modes_fail_first_then_serve_normally() {
     let server = Server::start(&[]);
@@ -21,7 +32,7 @@ fn once_modes_fail_first_then_serve_normally() {
         ("429once", 429),
     ] {
         let call = format!("fault-{mode}-t1");
-        let resp = server.api("DELETE", &stop_path(&call), None);
+        let resp = stop(&server, &call);
         assert_eq!(resp.status, status, "{mode}");
         assert_eq!(
             resp.assert_api_json()["error"],
@@ -30,7 +41,7 @@ fn once_modes_fail_first_then_serve_normally() {
         assert!(resp.header("retry-after").is_none());
         // Later requests for the same call are served as if every stream were active.
         for _ in 0..2 {
-            assert_eq!(server.api("DELETE", &stop_path(&call), None).status, 204);
+            assert_eq!(stop(&server, &call).status, 204);
         }
         let s = server.api("GET", &stop_path(&call), None);
         assert_eq!(s.status, 200);
@@ -47,37 +58,23 @@ fn once_modes_fail_first_then_serve_normally() {
         assert_eq!(started.status, 202);
     }
     // A different unique suffix has its own counter.
-    assert_eq!(
-        server
-            .api("DELETE", &stop_path("fault-503once-t2"), None)
-            .status,
-        503
-    );
+    assert_eq!(stop(&server, "fault-503once-t2").status, 503);
 }
 
 #[test]
 fn always_and_status_modes() {
     let server = Server::start(&[]);
     for _ in 0..2 {
-        assert_eq!(
-            server
-                .api("DELETE", &stop_path("fault-503always-x"), None)
-                .status,
-            503
-        );
-        let r = server.api("DELETE", &stop_path("fault-429-x"), None);
+        assert_eq!(stop(&server, "fault-503always-x").status, 503);
+        let r = stop(&server, "fault-429-x");
         assert_eq!(r.status, 429);
         assert!(r.header("retry-after").is_none());
-        let r = server.api("DELETE", &stop_path("fault-429ra-x"), None);
+        let r = stop(&server, "fault-429ra-x");
         assert_eq!(r.status, 429);
         assert_eq!(r.header("retry-after"), Some("1"));
     }
     for status in [403u16, 405, 418, 500, 200, 302] {
-        let r = server.api(
-            "DELETE",
-            &stop_path(&format!("fault-status{status}-x")),
-            None,
-        );
+        let r = stop(&server, &format!("fault-status{status}-x"));
         assert_eq!(r.status, status);
         assert_eq!(
             r.assert_api_json()["error"],
@@ -85,38 +82,33 @@ fn always_and_status_modes() {
         );
         assert!(r.header("location").is_none());
     }
-    let r = server.api("DELETE", &stop_path("fault-status204-x"), None);
+    let r = stop(&server, "fault-status204-x");
     assert_eq!(r.status, 204);
 
-    let r = server.api("DELETE", &stop_path("fault-redirect-x"), None);
+    let r = stop(&server, "fault-redirect-x");
     assert_eq!(r.status, 302);
     assert_eq!(r.header("location"), Some("http://127.0.0.2:9/elsewhere/"));
     r.assert_api_json();
 
-    let r = server.api("DELETE", &stop_path("fault-nonjson-x"), None);
+    let r = stop(&server, "fault-nonjson-x");
     assert_eq!(
         (r.status, r.header("content-type")),
         (400, Some("text/html"))
     );
     assert_eq!(r.body, b"<html><body>Bad Gateway</body></html>");
-    assert_eq!(
-        server
-            .api("DELETE", &stop_path("fault-nonjson500-x"), None)
-            .status,
-        500
-    );
+    assert_eq!(stop(&server, "fault-nonjson500-x").status, 500);
 
-    let r = server.api("DELETE", &stop_path("fault-noapiid-x"), None);
+    let r = stop(&server, "fault-noapiid-x");
     assert_eq!(r.status, 400);
     assert_eq!(
         r.json(),
         serde_json::json!({"error": "something went wrong"})
     );
 
-    let r = server.api("DELETE", &stop_path("fault-badjson200-x"), None);
+    let r = stop(&server, "fault-badjson200-x");
     assert_eq!((r.status, r.body.as_slice()), (200, &b"not json"[..]));
 
-    let r = server.api("DELETE", &stop_path("fault-nosuchmode-x"), None);
+    let r = stop(&server, "fault-nosuchmode-x");
     assert_eq!(r.status, 400);
     assert!(r.error().contains("unknown fault mode"));
 }
@@ -138,12 +130,7 @@ fn drip_and_stall() {
     let server = Server::start(&[]);
     let mut conn = server.connect();
     let auth = basic_auth(AUTH_ID, AUTH_TOKEN);
-    conn.send(
-        "DELETE",
-        &account_path(&stop_path("fault-drip-x")),
-        &[("Authorization", &auth)],
-        b"",
-    );
+    send_stop(&mut conn, "fault-drip-x", &[("Authorization", &auth)]);
     let head = conn.read_head().unwrap();
     assert_eq!(head.status, 400);
     let len: usize = head.header("content-length").unwrap().parse().unwrap();
@@ -163,12 +150,7 @@ fn drip_and_stall() {
     conn.stream
         .set_read_timeout(Some(Duration::from_millis(700)))
         .unwrap();
-    conn.send(
-        "DELETE",
-        &account_path(&stop_path("fault-stall-x")),
-        &[("Authorization", &auth)],
-        b"",
-    );
+    send_stop(&mut conn, "fault-stall-x", &[("Authorization", &auth)]);
     let err = conn.fill().unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
@@ -180,12 +162,7 @@ fn drip_and_stall() {
 fn reset_on_fresh_and_reused_connections() {
     let server = Server::start(&["--seed", "c1:s1"]);
     let mut conn = server.connect();
-    conn.send(
-        "DELETE",
-        &account_path(&stop_path("fault-reset-x")),
-        &[],
-        b"",
-    );
+    send_stop(&mut conn, "fault-reset-x", &[]);
     match conn.fill() {
         Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
         Ok(n) => panic!("expected a reset, read {n} bytes: {:?}", conn.buf),
@@ -193,12 +170,7 @@ fn reset_on_fresh_and_reused_connections() {
     // On a connection that already served a normal request.
     let mut conn = server.connect();
     assert_eq!(conn.api("DELETE", "Call/c1/Stream/s1/", None).status, 204);
-    conn.send(
-        "DELETE",
-        &account_path(&stop_path("fault-reset-y")),
-        &[],
-        b"",
-    );
+    send_stop(&mut conn, "fault-reset-y", &[]);
     let err = conn.fill().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ConnectionReset);
 }
@@ -214,22 +186,12 @@ fn broken_bytes_then_close() {
     for (mode, expected) in cases {
         let mut conn = server.connect();
         conn.api("DELETE", "Call/fault-503once-warm/Stream/s1/", None);
-        conn.send(
-            "DELETE",
-            &account_path(&stop_path(&format!("fault-{mode}-x"))),
-            &[],
-            b"",
-        );
+        send_stop(&mut conn, &format!("fault-{mode}-x"), &[]);
         assert_eq!(conn.read_to_end().unwrap(), expected, "{mode}");
     }
     for (mode, declared, sent) in [("closebody", "100", 10), ("shortbody", "1000", 40)] {
         let mut conn = server.connect();
-        conn.send(
-            "DELETE",
-            &account_path(&stop_path(&format!("fault-{mode}-x"))),
-            &[],
-            b"",
-        );
+        send_stop(&mut conn, &format!("fault-{mode}-x"), &[]);
         let head = conn.read_head().unwrap();
         assert_eq!(head.status, 400);
         assert_eq!(head.header("content-length"), Some(declared));
@@ -238,12 +200,7 @@ fn broken_bytes_then_close() {
         assert!(rest.starts_with(b"{\"api_id\""));
     }
     let mut conn = server.connect();
-    conn.send(
-        "DELETE",
-        &account_path(&stop_path("fault-badchunk-x")),
-        &[],
-        b"",
-    );
+    send_stop(&mut conn, "fault-badchunk-x", &[]);
     let head = conn.read_head().unwrap();
     assert_eq!(head.header("transfer-encoding"), Some("chunked"));
     assert_eq!(conn.read_to_end().unwrap(), b"5\r\nhello\r\nZZ\r\n...");
@@ -254,12 +211,7 @@ fn status_204_with_body_keeps_the_connection() {
     let server = Server::start(&["--seed", "c1:s1,s2"]);
     // 204 with a Content-Length body.
     let mut conn = server.connect();
-    conn.send(
-        "DELETE",
-        &account_path(&stop_path("fault-204body-x")),
-        &[],
-        b"",
-    );
+    send_stop(&mut conn, "fault-204body-x", &[]);
     let head = conn.read_head().unwrap();
     assert_eq!(head.status, 204);
     assert_eq!(head.header("content-type"), Some("application/json"));
@@ -278,12 +230,7 @@ fn status_204_with_body_keeps_the_connection() {
     // 204 with a chunked body, after a normal request on the same connection.
     let next = conn.api("GET", "Call/c1/Stream/s2/", None);
     assert_eq!(next.status, 200);
-    conn.send(
-        "DELETE",
-        &account_path(&stop_path("fault-204chunked-x")),
-        &[],
-        b"",
-    );
+    send_stop(&mut conn, "fault-204chunked-x", &[]);
     let head = conn.read_head().unwrap();
     assert_eq!(head.status, 204);
     assert_eq!(head.header("transfer-encoding"), Some("chunked"));

@@ -9,6 +9,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use plivo::ffi::*;
 use serde_json::Value;
@@ -112,6 +113,24 @@ impl Server {
     pub fn client_with(&self, configure: impl FnOnce(*mut PlivoOptions)) -> TestClient {
         client_at(&self.base_url, configure)
     }
+
+    /// Stops stream "s" of `call` through a client configured by `configure`, checks
+    /// that the stop timed out, and returns how long it took.
+    #[track_caller]
+    pub fn timed_out_stop(
+        &self,
+        configure: impl FnOnce(*mut PlivoOptions),
+        call: &str,
+    ) -> Duration {
+        let client = self.client_with(configure);
+        let (code, elapsed) = timed(|| client.stop(call, "s"));
+        assert_eq!(
+            code,
+            PlivoCode::PLIVO_ERR_TIMEOUT,
+            "{call} after {elapsed:?}"
+        );
+        elapsed
+    }
 }
 
 impl Drop for Server {
@@ -130,6 +149,18 @@ impl TestClient {
     pub fn stop(&self, call: &str, stream: &str) -> PlivoCode {
         let (c, s) = (cstr(call), cstr(stream));
         plivo_stop_stream(self.0, c.as_ptr(), s.as_ptr())
+    }
+
+    /// Stops `stream` of `call` and checks that it succeeded (showing the last error if
+    /// not).
+    #[track_caller]
+    pub fn assert_stops(&self, call: &str, stream: &str) {
+        assert_eq!(
+            self.stop(call, stream),
+            PlivoCode::PLIVO_OK,
+            "{:?}",
+            last_error()
+        );
     }
 }
 
@@ -154,6 +185,51 @@ pub fn client_at(base_url: &str, configure: impl FnOnce(*mut PlivoOptions)) -> T
     plivo_options_free(options);
     assert!(!client.is_null(), "client: {:?}", last_error());
     TestClient(client)
+}
+
+/// For `client_with` / `client_at`: a client that retries a failed attempt at most
+/// `max_retries` times.
+pub fn max_retries(max_retries: u32) -> impl FnOnce(*mut PlivoOptions) {
+    move |o| {
+        assert_eq!(
+            plivo_options_set_max_retries(o, max_retries),
+            PlivoCode::PLIVO_OK
+        )
+    }
+}
+
+/// For `client_with` / `client_at`: a client whose every call ends within `timeout_ms`.
+pub fn timeout_ms(timeout_ms: u32) -> impl FnOnce(*mut PlivoOptions) {
+    move |o| {
+        assert_eq!(
+            plivo_options_set_timeout_ms(o, timeout_ms),
+            PlivoCode::PLIVO_OK
+        )
+    }
+}
+
+/// For `client_with` / `client_at`: both a deadline and a number of retries.
+pub fn timeout_and_retries(ms: u32, retries: u32) -> impl FnOnce(*mut PlivoOptions) {
+    move |o| {
+        timeout_ms(ms)(o);
+        max_retries(retries)(o);
+    }
+}
+
+/// What `f` returned, and how long it took.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let result = f();
+    (result, started.elapsed())
+}
+
+/// How many of these logged requests (`Server::requests`) went to `call`: its attempts.
+pub fn attempts_for(requests: &[Value], call: &str) -> u32 {
+    let needle = format!("/Call/{call}/");
+    requests
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(&needle)))
+        .count() as u32
 }
 
 /// A loopback port nobody listens on (bound, read, closed): connects are refused.
