@@ -203,6 +203,17 @@ inline Result last_result(PlivoCode code, std::string value = std::string()) {
                   api_id ? std::string(api_id) : std::string(), std::move(value));
 }
 
+/** The Result of a constructor (`function`) that returned `made`, from the thread's
+ *  last error. Defensive: a NULL without an error code is PLIVO_ERR_INTERNAL, so it
+ *  never looks like success. */
+inline Result constructor_result(const void *made, const char *function) {
+    Result r = last_result(made ? PLIVO_OK : plivo_last_error_code());
+    if (!made && r.ok())
+        r = Result(PLIVO_ERR_INTERNAL, std::string(function) + ": NULL without an error", 0,
+                   std::string());
+    return r;
+}
+
 /** A result for an error detected by this header (no C call made). */
 inline Result local_error(const char *where, const char *what) {
     return Result(PLIVO_ERR_INVALID_ARGUMENT, std::string(where) + ": " + what, 0,
@@ -227,6 +238,16 @@ inline bool check_nul(Result &out, const char *where, const char *name,
     if (!has_nul(s))
         return true;
     out = local_error(where, (std::string(name) + " contains a NUL byte").c_str());
+    return false;
+}
+
+/** False, with `out` set, when `handle` is NULL: the object (`empty` says which and
+ *  why) cannot be used by the operation `where`. */
+inline bool check_usable(Result &out, const char *where, const void *handle,
+                         const char *empty) {
+    if (handle)
+        return true;
+    out = local_error(where, empty);
     return false;
 }
 
@@ -351,10 +372,7 @@ protected:
 
 private:
     bool usable(Result &r, const char *where) const {
-        if (handle_.get())
-            return true;
-        r = local_error(where, empty_);
-        return false;
+        return check_usable(r, where, handle_.get(), empty_);
     }
 
     Handle<T, Free> handle_;
@@ -672,6 +690,72 @@ public:
 
 };
 
+namespace detail {
+
+/** A string argument of an operation: its name (for the NUL-byte error) and value. */
+struct StringArg {
+    const char *name;
+    const std::string &value;
+};
+
+/** The char ** out-parameter of an operation that hands out a string (the Result's
+ *  value). */
+struct OutString {};
+
+// The checks of an operation's arguments, in order (the order the C library itself
+// checks them): each string has no NUL byte, and stream parameters, when passed, are
+// not empty. Other arguments (tags, OutString) need none. False, with `out` set, at the
+// first that fails.
+inline bool check_args(Result &, const char *) { return true; }
+template <typename... More>
+bool check_args(Result &out, const char *where, const StringArg &arg, const More &... more);
+template <typename... More>
+bool check_args(Result &out, const char *where, const StreamParams *params,
+                const More &... more);
+template <typename V, typename... More>
+bool check_args(Result &out, const char *where, const V &, const More &... more) {
+    return check_args(out, where, more...);
+}
+template <typename... More>
+bool check_args(Result &out, const char *where, const StringArg &arg, const More &... more) {
+    return check_nul(out, where, arg.name, arg.value) && check_args(out, where, more...);
+}
+template <typename... More>
+bool check_args(Result &out, const char *where, const StreamParams *params,
+                const More &... more) {
+    if (params && !*params) {
+        out = local_error(where, "params is empty (moved from)");
+        return false;
+    }
+    return check_args(out, where, more...);
+}
+
+// An operation's argument as the C function takes it; `out` receives a handed-out
+// string.
+inline const char *c_arg(const StringArg &arg, char *&) { return arg.value.c_str(); }
+inline const PlivoStreamParams *c_arg(const StreamParams *params, char *&) {
+    return params ? params->native_handle() : nullptr;
+}
+inline char **c_arg(OutString, char *&out) { return &out; }
+inline std::uint64_t c_arg(std::uint64_t tag, char *&) { return tag; }
+
+/** One operation of a Client or Queue: fn(handle, args...) with each argument as C
+ *  takes it, made only once the checks pass (the object is not empty: `empty` is the
+ *  message otherwise; then check_args()). Its Result: the failed check's, or the
+ *  call's, with the handed-out string (OutString) as the value. */
+template <typename T, typename Fn, typename... Args>
+Result checked_call(const char *where, T *handle, const char *empty, Fn fn,
+                    const Args &... args) {
+    Result r;
+    if (!check_usable(r, where, handle, empty) || !check_args(r, where, args...))
+        return r;
+    char *out = nullptr; // set only through an OutString argument
+    PlivoCode code = fn(handle, c_arg(args, out)...);
+    return owned_result(code, out);
+}
+
+} // namespace detail
+
 /**
  * A Plivo API client: an RAII owner of a PlivoClient (credentials, base URL, options
  * and a keep-alive connection pool).
@@ -773,23 +857,16 @@ public:
      *  (is_no_active_stream()) when it was already stopped. Thread-safe. */
     Result try_stop_stream(const std::string &call_uuid,
                            const std::string &stream_uuid) const noexcept {
-        static const char where[] = "plivo::Client::stop_stream";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
-            !detail::check_nul(r, where, "stream_uuid", stream_uuid))
-            return r;
-        return detail::last_result(
-            plivo_stop_stream(handle_.get(), call_uuid.c_str(), stream_uuid.c_str()));
+        return call("plivo::Client::stop_stream", plivo_stop_stream,
+                    detail::StringArg{"call_uuid", call_uuid},
+                    detail::StringArg{"stream_uuid", stream_uuid});
     }
 
     /** Stops every active stream of a call (DELETE .../Call/{call}/Stream/).
      *  PLIVO_ERR_NO_ACTIVE_STREAM when the call had none. Thread-safe. */
     Result try_stop_all_streams(const std::string &call_uuid) const noexcept {
-        static const char where[] = "plivo::Client::stop_all_streams";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
-            return r;
-        return detail::last_result(plivo_stop_all_streams(handle_.get(), call_uuid.c_str()));
+        return call("plivo::Client::stop_all_streams", plivo_stop_all_streams,
+                    detail::StringArg{"call_uuid", call_uuid});
     }
 
     /** Starts streaming a call's audio to a ws:// or wss:// service
@@ -799,17 +876,9 @@ public:
      *  have started). Thread-safe. */
     Result try_start_stream(const std::string &call_uuid, const std::string &service_url,
                             const StreamParams *params = nullptr) const noexcept {
-        static const char where[] = "plivo::Client::start_stream";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
-            !detail::check_nul(r, where, "service_url", service_url))
-            return r;
-        if (params && !*params)
-            return detail::local_error(where, "params is empty (moved from)");
-        char *out = nullptr;
-        PlivoCode code = plivo_start_stream(handle_.get(), call_uuid.c_str(), service_url.c_str(),
-                                            params ? params->native_handle() : nullptr, &out);
-        return detail::owned_result(code, out);
+        return call("plivo::Client::start_stream", plivo_start_stream,
+                    detail::StringArg{"call_uuid", call_uuid},
+                    detail::StringArg{"service_url", service_url}, params, detail::OutString());
     }
 
     /** Details of one stream (GET .../Call/{call}/Stream/{stream}/): on success value()
@@ -817,26 +886,16 @@ public:
      *  Thread-safe. */
     Result try_get_stream(const std::string &call_uuid,
                           const std::string &stream_uuid) const noexcept {
-        static const char where[] = "plivo::Client::get_stream";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
-            !detail::check_nul(r, where, "stream_uuid", stream_uuid))
-            return r;
-        char *out = nullptr;
-        PlivoCode code = plivo_get_stream(handle_.get(), call_uuid.c_str(), stream_uuid.c_str(), &out);
-        return detail::owned_result(code, out);
+        return call("plivo::Client::get_stream", plivo_get_stream,
+                    detail::StringArg{"call_uuid", call_uuid},
+                    detail::StringArg{"stream_uuid", stream_uuid}, detail::OutString());
     }
 
     /** A call's streams (GET .../Call/{call}/Stream/): on success value() is the JSON
      *  response body, an object with "meta" and "objects". Thread-safe. */
     Result try_list_streams(const std::string &call_uuid) const noexcept {
-        static const char where[] = "plivo::Client::list_streams";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
-            return r;
-        char *out = nullptr;
-        PlivoCode code = plivo_list_streams(handle_.get(), call_uuid.c_str(), &out);
-        return detail::owned_result(code, out);
+        return call("plivo::Client::list_streams", plivo_list_streams,
+                    detail::StringArg{"call_uuid", call_uuid}, detail::OutString());
     }
 
     /** The client's counters since it was created, over all its threads and queues:
@@ -846,13 +905,7 @@ public:
      *  value a non-negative integer (more members may be added). A request is a call
      *  that sent something; counters move when it completes. Thread-safe and cheap. */
     Result try_stats() const noexcept {
-        static const char where[] = "plivo::Client::stats";
-        Result r;
-        if (!usable(r, where))
-            return r;
-        char *out = nullptr;
-        PlivoCode code = plivo_client_stats(handle_.get(), &out);
-        return detail::owned_result(code, out);
+        return call("plivo::Client::stats", plivo_client_stats, detail::OutString());
     }
 
 #if PLIVO_HPP_EXCEPTIONS
@@ -904,23 +957,19 @@ private:
             return detail::local_error(where, "options is empty (moved from)");
         PlivoClient *made = plivo_client_new_with_options(
             auth_id, auth_token, options ? options->native_handle() : nullptr);
-        r = detail::last_result(made ? PLIVO_OK : plivo_last_error_code());
+        r = detail::constructor_result(made, "plivo_client_new");
         if (made) {
             handle_ = detail::Handle<PlivoClient, plivo_client_free>(made);
             log_ = options ? options->log_ : detail::LogStatePtr();
-        } else if (r.ok()) {
-            // Defensive: a NULL client must never look like success.
-            r = Result(PLIVO_ERR_INTERNAL, "plivo_client_new: NULL without an error", 0,
-                       std::string());
         }
         return r;
     }
 
-    bool usable(Result &r, const char *where) const {
-        if (handle_.get())
-            return true;
-        r = detail::local_error(where, "the client is empty (moved from)");
-        return false;
+    /** An operation on the C client: see detail::checked_call(). */
+    template <typename Fn, typename... Args>
+    Result call(const char *where, Fn fn, const Args &... args) const {
+        return detail::checked_call(where, handle_.get(), "the client is empty (moved from)",
+                                    fn, args...);
     }
 
     friend class Queue;
@@ -1097,37 +1146,22 @@ public:
      *  on a 2xx, is_no_active_stream() when it was already stopped. */
     Result try_stop_stream(const std::string &call_uuid, const std::string &stream_uuid,
                            std::uint64_t tag) const noexcept {
-        static const char where[] = "plivo::Queue::stop_stream";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
-            !detail::check_nul(r, where, "stream_uuid", stream_uuid))
-            return r;
-        return detail::last_result(plivo_queue_stop_stream(handle_.get(), call_uuid.c_str(),
-                                                           stream_uuid.c_str(), tag));
+        return submit("plivo::Queue::stop_stream", plivo_queue_stop_stream,
+                      detail::StringArg{"call_uuid", call_uuid},
+                      detail::StringArg{"stream_uuid", stream_uuid}, tag);
     }
     /** Queues a stop of every stream of a call (as Client::stop_all_streams()). */
     Result try_stop_all_streams(const std::string &call_uuid, std::uint64_t tag) const noexcept {
-        static const char where[] = "plivo::Queue::stop_all_streams";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
-            return r;
-        return detail::last_result(
-            plivo_queue_stop_all_streams(handle_.get(), call_uuid.c_str(), tag));
+        return submit("plivo::Queue::stop_all_streams", plivo_queue_stop_all_streams,
+                      detail::StringArg{"call_uuid", call_uuid}, tag);
     }
     /** Queues a start (as Client::start_stream()): the Completion's body() is the new
      *  stream's id. `params` may be NULL (API defaults); it is copied at once. */
     Result try_start_stream(const std::string &call_uuid, const std::string &service_url,
                             const StreamParams *params, std::uint64_t tag) const noexcept {
-        static const char where[] = "plivo::Queue::start_stream";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
-            !detail::check_nul(r, where, "service_url", service_url))
-            return r;
-        if (params && !*params)
-            return detail::local_error(where, "params is empty (moved from)");
-        return detail::last_result(plivo_queue_start_stream(
-            handle_.get(), call_uuid.c_str(), service_url.c_str(),
-            params ? params->native_handle() : nullptr, tag));
+        return submit("plivo::Queue::start_stream", plivo_queue_start_stream,
+                      detail::StringArg{"call_uuid", call_uuid},
+                      detail::StringArg{"service_url", service_url}, params, tag);
     }
     /** Same as try_start_stream(call_uuid, service_url, nullptr, tag). */
     Result try_start_stream(const std::string &call_uuid, const std::string &service_url,
@@ -1137,21 +1171,14 @@ public:
     /** Queues a get of one stream (as Client::get_stream()): body() is the JSON. */
     Result try_get_stream(const std::string &call_uuid, const std::string &stream_uuid,
                           std::uint64_t tag) const noexcept {
-        static const char where[] = "plivo::Queue::get_stream";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid) ||
-            !detail::check_nul(r, where, "stream_uuid", stream_uuid))
-            return r;
-        return detail::last_result(plivo_queue_get_stream(handle_.get(), call_uuid.c_str(),
-                                                          stream_uuid.c_str(), tag));
+        return submit("plivo::Queue::get_stream", plivo_queue_get_stream,
+                      detail::StringArg{"call_uuid", call_uuid},
+                      detail::StringArg{"stream_uuid", stream_uuid}, tag);
     }
     /** Queues a list of a call's streams (as Client::list_streams()): body() is the JSON. */
     Result try_list_streams(const std::string &call_uuid, std::uint64_t tag) const noexcept {
-        static const char where[] = "plivo::Queue::list_streams";
-        Result r;
-        if (!usable(r, where) || !detail::check_nul(r, where, "call_uuid", call_uuid))
-            return r;
-        return detail::last_result(plivo_queue_list_streams(handle_.get(), call_uuid.c_str(), tag));
+        return submit("plivo::Queue::list_streams", plivo_queue_list_streams,
+                      detail::StringArg{"call_uuid", call_uuid}, tag);
     }
     /** Cancels every request with `tag` whose exchange has not completed: ok() if there
      *  was one (each delivers a PLIVO_ERR_CANCELLED Completion within 100 ms; an
@@ -1159,10 +1186,7 @@ public:
      *  have reached the server), PLIVO_ERR_INVALID_ARGUMENT if none (a result already
      *  waiting to be taken is not cancelled). */
     Result try_cancel(std::uint64_t tag) const noexcept {
-        Result r;
-        if (!usable(r, "plivo::Queue::cancel"))
-            return r;
-        return detail::last_result(plivo_queue_cancel(handle_.get(), tag));
+        return submit("plivo::Queue::cancel", plivo_queue_cancel, tag);
     }
 
 #if PLIVO_HPP_EXCEPTIONS
@@ -1217,22 +1241,19 @@ private:
         if (!client)
             return detail::local_error(where, "the client is empty (moved from)");
         PlivoQueue *made = plivo_queue_new(client.handle_.get(), max_in_flight);
-        Result r = detail::last_result(made ? PLIVO_OK : plivo_last_error_code());
+        Result r = detail::constructor_result(made, "plivo_queue_new");
         if (made) {
             handle_ = detail::Handle<PlivoQueue, plivo_queue_free>(made);
             log_ = client.log_;
-        } else if (r.ok()) {
-            r = Result(PLIVO_ERR_INTERNAL, "plivo_queue_new: NULL without an error", 0,
-                       std::string());
         }
         return r;
     }
 
-    bool usable(Result &r, const char *where) const {
-        if (handle_.get())
-            return true;
-        r = detail::local_error(where, "the queue is empty (moved from)");
-        return false;
+    /** A submit (or cancel) on the C queue: see detail::checked_call(). */
+    template <typename Fn, typename... Args>
+    Result submit(const char *where, Fn fn, const Args &... args) const {
+        return detail::checked_call(where, handle_.get(), "the queue is empty (moved from)", fn,
+                                    args...);
     }
 
     // Declared first, destroyed last: plivo_queue_free() ends the worker threads (the

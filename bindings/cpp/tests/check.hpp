@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <type_traits>
 
 namespace check {
 
@@ -54,6 +55,20 @@ inline std::string env(const char *name) {
         std::exit(2);
     }
     return value;
+}
+
+/* Compile-time checks (a call does nothing at run time): T cannot be
+ * copy-constructed and moves without throwing... */
+template <typename T> void static_check_moves() {
+    static_assert(!std::is_copy_constructible<T>::value, "move-only: no copy constructor");
+    static_assert(std::is_nothrow_move_constructible<T>::value, "noexcept move constructor");
+}
+
+/* ...and, moreover, cannot be copy-assigned and move-assigns without throwing. */
+template <typename T> void static_check_move_only() {
+    static_check_moves<T>();
+    static_assert(!std::is_copy_assignable<T>::value, "move-only: no copy assignment");
+    static_assert(std::is_nothrow_move_assignable<T>::value, "noexcept move assignment");
 }
 
 } // namespace check

@@ -11,6 +11,7 @@
 #include "plivo.hpp"
 
 #include "check.hpp"
+#include "server.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -25,16 +26,6 @@ namespace {
 
 const int kThreads = 8;
 const int kStopsPerThread = 200;
-
-std::string base_url;
-std::string auth_id;
-std::string auth_token;
-
-std::string itos(long long n) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%lld", n);
-    return buf;
-}
 
 /* The calls and streams the server must know, as --seed arguments. */
 std::vector<std::string> seeds() {
@@ -54,49 +45,10 @@ std::vector<std::string> seeds() {
     return out;
 }
 
-plivo::Options local_options() {
-    plivo::Options o;
-    o.base_url(base_url);
-    return o;
-}
-
 plivo::Client make_client() {
     plivo::Options o = local_options();
     return plivo::Client(auth_id, auth_token, &o);
 }
-
-std::string describe(const plivo::Result &r) {
-    return std::string(r.code_name()) + " http=" + itos(r.http_status()) + " api_id=" +
-           r.api_id() + " msg=" + r.message();
-}
-
-std::string describe(const plivo::Error &e) {
-    return std::string(e.code_name()) + " http=" + itos(e.http_status()) + " api_id=" +
-           e.api_id() + " msg=" + e.what();
-}
-
-bool contains(const std::string &hay, const std::string &needle) {
-    return hay.find(needle) != std::string::npos;
-}
-
-/* Runs `f`, expects plivo::Error with `code`; returns it (code 0 if none thrown). */
-template <typename F>
-plivo::Error expect_error(F f, PlivoCode code, const char *what, int line) {
-    try {
-        f();
-    } catch (const plivo::Error &e) {
-        check::record(e.code() == code, what, __FILE__, line,
-                      std::string("expected ") + plivo::code_name(code) + ", got " + describe(e));
-        return e;
-    } catch (const std::exception &e) {
-        check::record(false, what, __FILE__, line, std::string("other exception: ") + e.what());
-        return plivo::Error(PLIVO_OK, "other exception");
-    }
-    check::record(false, what, __FILE__, line,
-                  std::string("no exception; expected ") + plivo::code_name(code));
-    return plivo::Error(PLIVO_OK, "no exception");
-}
-#define EXPECT_ERROR(code, stmt) expect_error([&]() { stmt; }, code, #stmt, __LINE__)
 
 /* Runs `f`, expects no exception. */
 template <typename F>
@@ -115,14 +67,9 @@ void expect_ok(F f, const char *what, int line) {
 // ---------------------------------------------------------------------------------
 
 void test_static_properties() {
-    static_assert(!std::is_copy_constructible<plivo::Client>::value, "Client is move-only");
-    static_assert(!std::is_copy_assignable<plivo::Client>::value, "Client is move-only");
-    static_assert(std::is_nothrow_move_constructible<plivo::Client>::value, "noexcept move");
-    static_assert(std::is_nothrow_move_assignable<plivo::Client>::value, "noexcept move");
-    static_assert(!std::is_copy_constructible<plivo::Options>::value, "Options is move-only");
-    static_assert(std::is_nothrow_move_constructible<plivo::Options>::value, "noexcept move");
-    static_assert(!std::is_copy_constructible<plivo::StreamParams>::value, "move-only");
-    static_assert(std::is_nothrow_move_constructible<plivo::StreamParams>::value, "noexcept");
+    check::static_check_move_only<plivo::Client>();
+    check::static_check_moves<plivo::Options>();
+    check::static_check_moves<plivo::StreamParams>();
     static_assert(std::is_base_of<std::runtime_error, plivo::Error>::value, "Error base");
     static_assert(!std::is_convertible<plivo::Result, bool>::value, "explicit bool");
     // (with std::string arguments: converting a literal to std::string may throw)
@@ -604,15 +551,8 @@ void test_threads() {
 } // namespace
 
 int main(int argc, char **argv) {
-    if (argc > 1 && std::strcmp(argv[1], "--print-seeds") == 0) {
-        std::vector<std::string> s = seeds();
-        for (size_t i = 0; i < s.size(); ++i)
-            std::printf("--seed\n%s\n", s[i].c_str());
-        return 0;
-    }
-    base_url = check::env("PLIVO_BASE_URL");
-    auth_id = check::env("PLIVO_AUTH_ID");
-    auth_token = check::env("PLIVO_AUTH_TOKEN");
+    if (!start(argc, argv, seeds))
+        return 0; // the seeds were printed
 
     try {
         test_static_properties();

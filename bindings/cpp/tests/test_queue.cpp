@@ -18,6 +18,7 @@
 #include "plivo.hpp"
 
 #include "check.hpp"
+#include "server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,16 +49,7 @@ using std::chrono::milliseconds;
 const int kPollStops = 200;
 const int kOwnershipStops = 20;
 
-std::string base_url;
-std::string auth_id;
-std::string auth_token;
 int slack = 1;
-
-std::string itos(long long n) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%lld", n);
-    return buf;
-}
 
 std::string streams(const char *call, int n) {
     std::string seed = std::string(call) + ":";
@@ -83,14 +75,6 @@ long long ms_since(Clock::time_point t0) {
     return std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
 }
 
-bool contains(const std::string &hay, const std::string &needle) {
-    return hay.find(needle) != std::string::npos;
-}
-
-std::string describe(const plivo::Result &r) {
-    return std::string(r.code_name()) + " http=" + itos(r.http_status()) + " msg=" + r.message();
-}
-
 std::string describe(const plivo::Completion &c) {
     if (!c)
         return "(no completion)";
@@ -99,34 +83,10 @@ std::string describe(const plivo::Completion &c) {
            " msg=" + plivo::to_string(c.message());
 }
 
-plivo::Options local_options() {
-    plivo::Options o;
-    o.base_url(base_url);
-    return o;
-}
-
 plivo::Client make_client() {
     plivo::Options o = local_options();
     return plivo::Client(auth_id, auth_token, o);
 }
-
-/* Runs `f`, expects plivo::Error with `code`. */
-template <typename F> void expect_error(F f, PlivoCode code, const char *what, int line) {
-    try {
-        f();
-    } catch (const plivo::Error &e) {
-        check::record(e.code() == code, what, __FILE__, line,
-                      std::string("expected ") + plivo::code_name(code) + ", got " +
-                          e.code_name() + ": " + e.what());
-        return;
-    } catch (const std::exception &e) {
-        check::record(false, what, __FILE__, line, std::string("other exception: ") + e.what());
-        return;
-    }
-    check::record(false, what, __FILE__, line,
-                  std::string("no exception; expected ") + plivo::code_name(code));
-}
-#define EXPECT_ERROR(code, stmt) expect_error([&]() { stmt; }, code, #stmt, __LINE__)
 
 /* True when `fd` is readable within `timeout_ms`. */
 bool readable(int fd, int timeout_ms) {
@@ -335,14 +295,8 @@ private:
 // ---------------------------------------------------------------------------------
 
 void test_static_properties() {
-    static_assert(!std::is_copy_constructible<plivo::Queue>::value, "Queue is move-only");
-    static_assert(!std::is_copy_assignable<plivo::Queue>::value, "Queue is move-only");
-    static_assert(std::is_nothrow_move_constructible<plivo::Queue>::value, "noexcept move");
-    static_assert(std::is_nothrow_move_assignable<plivo::Queue>::value, "noexcept move");
-    static_assert(!std::is_copy_constructible<plivo::Completion>::value, "move-only");
-    static_assert(!std::is_copy_assignable<plivo::Completion>::value, "move-only");
-    static_assert(std::is_nothrow_move_constructible<plivo::Completion>::value, "noexcept");
-    static_assert(std::is_nothrow_move_assignable<plivo::Completion>::value, "noexcept");
+    check::static_check_move_only<plivo::Queue>();
+    check::static_check_move_only<plivo::Completion>();
     static_assert(std::is_nothrow_move_constructible<plivo::Client>::value, "noexcept");
     static_assert(std::is_nothrow_move_assignable<plivo::Client>::value, "noexcept");
     static_assert(std::is_nothrow_move_constructible<plivo::Options>::value, "noexcept");
@@ -801,15 +755,8 @@ void test_throwing_sink() {
 } // namespace
 
 int main(int argc, char **argv) {
-    if (argc > 1 && std::strcmp(argv[1], "--print-seeds") == 0) {
-        std::vector<std::string> s = seeds();
-        for (size_t i = 0; i < s.size(); ++i)
-            std::printf("--seed\n%s\n", s[i].c_str());
-        return 0;
-    }
-    base_url = check::env("PLIVO_BASE_URL");
-    auth_id = check::env("PLIVO_AUTH_ID");
-    auth_token = check::env("PLIVO_AUTH_TOKEN");
+    if (!start(argc, argv, seeds))
+        return 0; // the seeds were printed
     if (const char *s = std::getenv("PLIVO_TEST_SLACK"))
         slack = std::max(1, std::atoi(s));
 

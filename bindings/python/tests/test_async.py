@@ -435,7 +435,7 @@ def test_busy_and_cancelled_classes():
 
 def test_busy_from_the_library_maps_to_busy_error(server, make_client):
     """Straight on the C queue: the code AsyncClient's slots keep from the user."""
-    from plivo_ffi._client import _last_error
+    from plivo_ffi._errors import _last_error
 
     client = make_client(timeout=30)
     lib = client._lib

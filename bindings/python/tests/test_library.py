@@ -164,6 +164,13 @@ def _run(code: str, env_updates: Dict[str, Optional[str]], pythonpath: Path) -> 
                           text=True, timeout=60)
 
 
+def _stdout_of(code: str, env_updates: Dict[str, Optional[str]], pythonpath: Path) -> str:
+    """The output of ``code`` run as by :func:`_run`, which must exit with 0."""
+    proc = _run(code, env_updates, pythonpath)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
 def _package_copy(dest: Path, with_library: Optional[str] = None) -> Path:
     """A copy of the plivo_ffi package (without any shipped library) under dest."""
     target = dest / "plivo_ffi"
@@ -200,9 +207,8 @@ def test_import_is_lazy_and_not_found_lists_every_place(tmp_path):
         "else:\n"
         "    raise SystemExit('loaded a library')\n"
     )
-    proc = _run(code, {"PKG_CONFIG_PATH": str(empty), "PKG_CONFIG_LIBDIR": str(empty)}, pkgdir)
-    assert proc.returncode == 0, proc.stderr
-    message = proc.stdout
+    message = _stdout_of(code, {"PKG_CONFIG_PATH": str(empty), "PKG_CONFIG_LIBDIR": str(empty)},
+                         pkgdir)
     places = [
         "$PLIVO_LIBRARY",
         f"package directory {pkgdir / 'plivo_ffi' / 'libplivo.so'}",
@@ -225,26 +231,23 @@ def test_env_library_is_authoritative(tmp_path):
         "except plivo_ffi.PlivoLibraryNotFound as e:\n"
         "    print(len(e.attempts)); print(e)\n"
     )
-    proc = _run(code, {"PLIVO_LIBRARY": missing}, pkgdir)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("1\n")
-    assert f"$PLIVO_LIBRARY={missing}" in proc.stdout
+    stdout = _stdout_of(code, {"PLIVO_LIBRARY": missing}, pkgdir)
+    assert stdout.startswith("1\n")
+    assert f"$PLIVO_LIBRARY={missing}" in stdout
 
 
 def test_env_library_is_used(tmp_path):
     path = _library_file()
     pkgdir = _package_copy(tmp_path / "site")
-    proc = _run("import plivo_ffi; print(plivo_ffi.library_path()); print(plivo_ffi.version())",
-                {"PLIVO_LIBRARY": path}, pkgdir)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == [path, plivo_ffi.version()]
+    stdout = _stdout_of("import plivo_ffi; print(plivo_ffi.library_path()); "
+                        "print(plivo_ffi.version())", {"PLIVO_LIBRARY": path}, pkgdir)
+    assert stdout.splitlines() == [path, plivo_ffi.version()]
 
 
 def test_library_beside_the_package(tmp_path):
     pkgdir = _package_copy(tmp_path / "site", with_library=_library_file())
-    proc = _run("import plivo_ffi; print(plivo_ffi.library_path())", {}, pkgdir)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == str(pkgdir / "plivo_ffi" / "libplivo.so")
+    stdout = _stdout_of("import plivo_ffi; print(plivo_ffi.library_path())", {}, pkgdir)
+    assert stdout.strip() == str(pkgdir / "plivo_ffi" / "libplivo.so")
 
 
 def test_library_from_pkg_config(tmp_path):
@@ -260,19 +263,17 @@ def test_library_from_pkg_config(tmp_path):
         "Name: plivo\nDescription: test\nVersion: 0.1.0\nLibs: -L${libdir} -lplivo\n"
     )
     pkgdir = _package_copy(tmp_path / "site")
-    proc = _run("import plivo_ffi; print(plivo_ffi.library_path())",
-                {"PKG_CONFIG_PATH": str(pcdir)}, pkgdir)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == str(libdir / "libplivo.so")
+    stdout = _stdout_of("import plivo_ffi; print(plivo_ffi.library_path())",
+                        {"PKG_CONFIG_PATH": str(pcdir)}, pkgdir)
+    assert stdout.strip() == str(libdir / "libplivo.so")
 
 
 def test_explicit_path_beats_environment(tmp_path):
     path = _library_file()
     pkgdir = _package_copy(tmp_path / "site")
     code = f"import plivo_ffi; print(plivo_ffi.load_library({path!r}).plivo_version().decode())"
-    proc = _run(code, {"PLIVO_LIBRARY": str(tmp_path / "missing.so")}, pkgdir)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == plivo_ffi.version()
+    stdout = _stdout_of(code, {"PLIVO_LIBRARY": str(tmp_path / "missing.so")}, pkgdir)
+    assert stdout.strip() == plivo_ffi.version()
 
 
 def test_concurrent_first_load_is_safe(tmp_path):
@@ -288,6 +289,5 @@ def test_concurrent_first_load_is_safe(tmp_path):
         "[t.start() for t in ts]; [t.join() for t in ts]\n"
         "print(len(libs), len({id(l) for l in libs}))\n"
     )
-    proc = _run(code, {"PLIVO_LIBRARY": path}, pkgdir)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["16", "1"]
+    stdout = _stdout_of(code, {"PLIVO_LIBRARY": path}, pkgdir)
+    assert stdout.split() == ["16", "1"]

@@ -19,20 +19,21 @@ from . import _log
 from ._client import (
     Client,
     Text,
-    _constructor_error,
     _cstr,
-    _decode,
     _json_object,
-    _last_error,
+    _stream_id,
+    _stream_params,
     _u32,
     stream_settings,
 )
 from ._errors import (
     Code,
     InvalidArgumentError,
-    InvalidResponseError,
     RequestCancelledError,
-    error_class_for,
+    _check,
+    _constructor_error,
+    _decode,
+    _library_error,
 )
 
 __all__ = ["AsyncClient"]
@@ -235,9 +236,8 @@ class AsyncClient:
             if self._closed:
                 raise InvalidArgumentError("the client is closed")
             tag = next(self._tags)
-            code = submit(self._queue, *args, tag)
-            if code != Code.OK:
-                raise _last_error(self._lib, code)  # same thread, right after the call
+            # Its last error is read on this thread, right after the call.
+            _check(self._lib, submit(self._queue, *args, tag))
         except BaseException:
             self._release()
             raise
@@ -251,10 +251,7 @@ class AsyncClient:
                 self._lib.plivo_queue_cancel(self._queue, tag)
             raise
         if code != Code.OK:
-            name = _decode(self._lib.plivo_code_name(code)) or ""
-            raise error_class_for(code)(
-                message or f"libplivo call failed: {name}", code, status or None, api_id, name
-            )
+            raise _library_error(self._lib, code, message, status, api_id)
         return body
 
     # --- operations ------------------------------------------------------------------
@@ -304,24 +301,10 @@ class AsyncClient:
 
         def submit(queue: Any, call: Any, url: Any, tag: int) -> int:
             # Runs once a slot is free; the params are copied by the submit.
-            if not settings:
-                return lib.plivo_queue_start_stream(queue, call, url, None, tag)
-            params = lib.plivo_stream_params_new()
-            if not params:
-                raise _constructor_error(lib)
-            try:
-                for setter, value in settings:
-                    code = setter(params, value)
-                    if code != Code.OK:
-                        raise _last_error(lib, code)
+            with _stream_params(lib, settings) as params:
                 return lib.plivo_queue_start_stream(queue, call, url, params, tag)
-            finally:
-                lib.plivo_stream_params_free(params)
 
-        stream_id = await self._request(submit, c_call, c_url)
-        if stream_id is None:  # PLIVO_OK without a stream id would be a library bug
-            raise InvalidResponseError("start_stream: the library returned no stream id")
-        return stream_id
+        return _stream_id(await self._request(submit, c_call, c_url))
 
     async def get_stream(self, call_uuid: Text, stream_uuid: Text) -> Dict[str, Any]:
         """Details of one stream: the API's JSON object, as a dict."""

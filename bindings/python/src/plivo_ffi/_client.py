@@ -14,13 +14,18 @@ import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import _log
-from ._errors import Code, InvalidArgumentError, InvalidResponseError, PlivoError, error_class_for
+from ._errors import (
+    InvalidArgumentError,
+    InvalidResponseError,
+    _c_int_code,
+    _check,
+    _constructor_error,
+)
 from ._lib import StrPath, load_library
 
 __all__ = ["Client", "code_name", "version"]
 
 _U32_MAX = 0xFFFFFFFF
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 Seconds = Union[int, float, datetime.timedelta]
 Text = Union[str, bytes]
@@ -91,6 +96,11 @@ def _bool(value: bool, what: str) -> bool:
     return value
 
 
+def _unless_none(convert: Callable[[Any, str], Any], value: Any, what: str) -> Any:
+    """``convert(value, what)``, but None stays None: the library's default."""
+    return None if value is None else convert(value, what)
+
+
 def _extra_headers(value: Union[Text, Mapping[str, str]]) -> Optional[bytes]:
     """A mapping becomes ``k=v,k2=v2``; a str/bytes is passed as it is."""
     if isinstance(value, Mapping):
@@ -111,36 +121,15 @@ def _extra_headers(value: Union[Text, Mapping[str, str]]) -> Optional[bytes]:
     return _cstr(value, "extra_headers")
 
 
-# --- errors ------------------------------------------------------------------------
+# --- C objects and results ----------------------------------------------------------
+
+#: ``(setter, C value)`` pairs: what to set on an options or stream-params object.
+Settings = List[Tuple[Any, Any]]
 
 
-def _decode(raw: Optional[bytes]) -> Optional[str]:
-    return None if raw is None else raw.decode("utf-8", "replace")
-
-
-def _last_error(lib: ctypes.CDLL, code: int) -> PlivoError:
-    """The exception for ``code``, with the calling thread's last-error details.
-
-    Must run on the thread that made the failing call, before any other fallible
-    ``plivo_*`` call on it.
-    """
-    message = _decode(lib.plivo_last_error())
-    status = lib.plivo_last_http_status()
-    api_id = _decode(lib.plivo_last_api_id())
-    name = _decode(lib.plivo_code_name(code if _INT_MIN <= code <= _INT_MAX else -1)) or ""
-    if not message:
-        message = f"libplivo call failed: {name}"
-    return error_class_for(code)(message, code, status or None, api_id, name)
-
-
-def _check(lib: ctypes.CDLL, code: int) -> None:
-    if code != Code.OK:
-        raise _last_error(lib, code)
-
-
-def _constructor_error(lib: ctypes.CDLL) -> PlivoError:
-    code = lib.plivo_last_error_code()
-    return _last_error(lib, code if code != Code.OK else Code.INTERNAL)
+def _given(settings: Settings) -> Settings:
+    """The settings whose value was given (None leaves the library's default)."""
+    return [(setter, value) for setter, value in settings if value is not None]
 
 
 def _out_string(lib: ctypes.CDLL, fn: Callable[..., int], *args: Any) -> Optional[str]:
@@ -161,21 +150,32 @@ def _out_string(lib: ctypes.CDLL, fn: Callable[..., int], *args: Any) -> Optiona
 
 
 @contextlib.contextmanager
-def _stream_params(lib: ctypes.CDLL, settings: Any) -> Iterator[Any]:
-    """A PlivoStreamParams with these ``(setter, value)`` settings applied, freed on
-    exit; NULL (None) when there are none."""
-    if not settings:
-        yield None
-        return
-    params = lib.plivo_stream_params_new()
-    if not params:
+def _configured(
+    lib: ctypes.CDLL, new: Callable[[], Any], free: Callable[[Any], None], settings: Settings
+) -> Iterator[Any]:
+    """A new C object (``new()``) with ``settings`` applied, freed with ``free`` on exit."""
+    obj = new()
+    if not obj:
         raise _constructor_error(lib)
     try:
         for setter, value in settings:
-            _check(lib, setter(params, value))
-        yield params
+            _check(lib, setter(obj, value))
+        yield obj
     finally:
-        lib.plivo_stream_params_free(params)
+        free(obj)
+
+
+@contextlib.contextmanager
+def _stream_params(lib: ctypes.CDLL, settings: Settings) -> Iterator[Any]:
+    """A PlivoStreamParams with ``settings`` applied, freed on exit; NULL (None) when
+    there are none."""
+    if not settings:
+        yield None
+        return
+    with _configured(
+        lib, lib.plivo_stream_params_new, lib.plivo_stream_params_free, settings
+    ) as params:
+        yield params
 
 
 def _json_object(text: Optional[str], what: str) -> Dict[str, Any]:
@@ -188,16 +188,20 @@ def _json_object(text: Optional[str], what: str) -> Dict[str, Any]:
     return value
 
 
+def _stream_id(text: Optional[str]) -> str:
+    """start_stream's result: PLIVO_OK without a stream id would be a library bug."""
+    if text is None:
+        raise InvalidResponseError("start_stream: the library returned no stream id")
+    return text
+
+
 # --- public API --------------------------------------------------------------------
 
 
 def code_name(code: int) -> str:
     """The C name of a result code (``"PLIVO_ERR_NOT_FOUND"``), from the library;
     ``"PLIVO_ERR_UNKNOWN"`` for any other value."""
-    number = operator.index(code)
-    if not _INT_MIN <= number <= _INT_MAX:
-        number = -1  # not an int: certainly not a code
-    name: bytes = load_library().plivo_code_name(number)
+    name: bytes = load_library().plivo_code_name(_c_int_code(operator.index(code)))
     return name.decode("ascii")
 
 
@@ -218,15 +222,15 @@ def stream_settings(
     content_type: Optional[Text],
     extra_headers: Optional[Union[Text, Mapping[str, str]]],
     cx_bot: Optional[bool],
-) -> List[Tuple[Any, Any]]:
+) -> Settings:
     """The start parameters that are given, as (setter, C value) pairs, checked and
     converted (shared by :class:`Client` and ``AsyncClient``)."""
-    settings = [
+    return _given([
         (lib.plivo_stream_params_set_bidirectional,
-         None if bidirectional is None else _bool(bidirectional, "bidirectional")),
+         _unless_none(_bool, bidirectional, "bidirectional")),
         (lib.plivo_stream_params_set_audio_track, _cstr(audio_track, "audio_track")),
         (lib.plivo_stream_params_set_stream_timeout,
-         None if stream_timeout is None else _u32(stream_timeout, "stream_timeout")),
+         _unless_none(_u32, stream_timeout, "stream_timeout")),
         (lib.plivo_stream_params_set_status_callback_url,
          _cstr(status_callback_url, "status_callback_url")),
         (lib.plivo_stream_params_set_status_callback_method,
@@ -234,9 +238,8 @@ def stream_settings(
         (lib.plivo_stream_params_set_content_type, _cstr(content_type, "content_type")),
         (lib.plivo_stream_params_set_extra_headers,
          None if extra_headers is None else _extra_headers(extra_headers)),
-        (lib.plivo_stream_params_set_cx_bot, None if cx_bot is None else _bool(cx_bot, "cx_bot")),
-    ]
-    return [(setter, value) for setter, value in settings if value is not None]
+        (lib.plivo_stream_params_set_cx_bot, _unless_none(_bool, cx_bot, "cx_bot")),
+    ])
 
 
 class Client:
@@ -277,39 +280,27 @@ class Client:
         # Convert everything first: type errors surface before anything is allocated.
         c_id = _cstr(auth_id, "auth_id")
         c_token = _cstr(auth_token, "auth_token")
-        c_base = _cstr(base_url, "base_url")
-        c_timeout = None if timeout is None else _millis(timeout, "timeout")
-        c_connect = None if connect_timeout is None else _millis(connect_timeout, "connect_timeout")
-        c_retries = None if max_retries is None else _u32(max_retries, "max_retries")
-        c_proxy = _cstr(proxy, "proxy")
-        c_ca = _cstr(ca_file, "ca_file")
-        c_insecure = _bool(allow_insecure_http, "allow_insecure_http")
+        option_settings = _given([
+            (lib.plivo_options_set_base_url, _cstr(base_url, "base_url")),
+            (lib.plivo_options_set_timeout_ms, _unless_none(_millis, timeout, "timeout")),
+            (lib.plivo_options_set_connect_timeout_ms,
+             _unless_none(_millis, connect_timeout, "connect_timeout")),
+            (lib.plivo_options_set_max_retries, _unless_none(_u32, max_retries, "max_retries")),
+            (lib.plivo_options_set_proxy, _cstr(proxy, "proxy")),
+            (lib.plivo_options_set_ca_file, _cstr(ca_file, "ca_file")),
+            # False is the library's default: only True is set.
+            (lib.plivo_options_set_allow_insecure_http,
+             _bool(allow_insecure_http, "allow_insecure_http") or None),
+        ])
 
-        options = lib.plivo_options_new()
-        if not options:
-            raise _constructor_error(lib)
-        try:
-            if c_base is not None:
-                _check(lib, lib.plivo_options_set_base_url(options, c_base))
-            if c_timeout is not None:
-                _check(lib, lib.plivo_options_set_timeout_ms(options, c_timeout))
-            if c_connect is not None:
-                _check(lib, lib.plivo_options_set_connect_timeout_ms(options, c_connect))
-            if c_retries is not None:
-                _check(lib, lib.plivo_options_set_max_retries(options, c_retries))
-            if c_proxy is not None:
-                _check(lib, lib.plivo_options_set_proxy(options, c_proxy))
-            if c_ca is not None:
-                _check(lib, lib.plivo_options_set_ca_file(options, c_ca))
-            if c_insecure:
-                _check(lib, lib.plivo_options_set_allow_insecure_http(options, True))
+        with _configured(
+            lib, lib.plivo_options_new, lib.plivo_options_free, option_settings
+        ) as options:
             # Logging (see _log): at the level the "plivo_ffi" logger is enabled for now.
             log_callback = _log.install(lib, options)
             ptr = lib.plivo_client_new_with_options(c_id, c_token, options)
             if not ptr:
                 raise _constructor_error(lib)
-        finally:
-            lib.plivo_options_free(options)
 
         self._lib = lib
         self._ptr = ptr
@@ -425,10 +416,8 @@ class Client:
         )
 
         with self._held() as ptr, _stream_params(lib, settings) as params:
-            stream_id = _out_string(lib, lib.plivo_start_stream, ptr, c_call, c_url, params)
-        if stream_id is None:  # PLIVO_OK without a stream id would be a library bug
-            raise InvalidResponseError("start_stream: the library returned no stream id")
-        return stream_id
+            text = _out_string(lib, lib.plivo_start_stream, ptr, c_call, c_url, params)
+        return _stream_id(text)
 
     def get_stream(self, call_uuid: Text, stream_uuid: Text) -> Dict[str, Any]:
         """Details of one stream: the API's JSON object, as a dict."""

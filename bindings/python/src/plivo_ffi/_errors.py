@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import enum
 from typing import Any, Dict, Optional, Tuple, Type
 
@@ -229,3 +230,57 @@ _BY_CODE: Dict[int, Type[PlivoError]] = {
 def error_class_for(code: int) -> Type[PlivoError]:
     """The exception class raised for ``code`` (:class:`PlivoError` when unknown)."""
     return _BY_CODE.get(int(code), PlivoError)
+
+
+# --- a failed call's exception, from the library --------------------------------------
+# Here, below every module that raises them: _client and _log both need these, and
+# neither may import the other back.
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+def _c_int_code(code: int) -> int:
+    """``code`` as a C ``int`` argument: -1 (certainly not a code) when it does not fit."""
+    return code if _INT_MIN <= code <= _INT_MAX else -1
+
+
+def _decode(raw: Optional[bytes]) -> Optional[str]:
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
+def _library_error(
+    lib: ctypes.CDLL,
+    code: int,
+    message: Optional[str],
+    http_status: int,
+    api_id: Optional[str],
+) -> PlivoError:
+    """The exception for a failed ``code`` with these details (the thread's last error,
+    or a queue result's); without a message, one naming the code."""
+    name = _decode(lib.plivo_code_name(_c_int_code(code))) or ""
+    if not message:
+        message = f"libplivo call failed: {name}"
+    return error_class_for(code)(message, code, http_status or None, api_id, name)
+
+
+def _last_error(lib: ctypes.CDLL, code: int) -> PlivoError:
+    """The exception for ``code``, with the calling thread's last-error details.
+
+    Must run on the thread that made the failing call, before any other fallible
+    ``plivo_*`` call on it.
+    """
+    message = _decode(lib.plivo_last_error())
+    http_status = lib.plivo_last_http_status()
+    api_id = _decode(lib.plivo_last_api_id())
+    return _library_error(lib, code, message, http_status, api_id)
+
+
+def _check(lib: ctypes.CDLL, code: int) -> None:
+    if code != Code.OK:
+        raise _last_error(lib, code)
+
+
+def _constructor_error(lib: ctypes.CDLL) -> PlivoError:
+    """The exception for a constructor that returned NULL (INTERNAL if it set no code)."""
+    code = lib.plivo_last_error_code()
+    return _last_error(lib, code if code != Code.OK else Code.INTERNAL)

@@ -14,6 +14,7 @@ import ctypes
 import logging
 from typing import Any, Optional
 
+from ._errors import _check
 from ._lib import LogCallback
 
 LOGGER_NAME = "plivo_ffi"
@@ -64,11 +65,7 @@ def install(lib: ctypes.CDLL, options: Any) -> Optional[Any]:
     level = max_level()
     if level == 0:
         return None
-    code = lib.plivo_options_set_log_callback(options, level, _CALLBACK, None)
-    if code != 0:
-        from ._client import _last_error  # local: _client imports this module
-
-        raise _last_error(lib, code)
+    _check(lib, lib.plivo_options_set_log_callback(options, level, _CALLBACK, None))
     return _CALLBACK
 
 
