@@ -11,6 +11,8 @@ pub struct Reply<T> {
     pub value: T,
 }
 
+use super::error::Error;
+
 impl<T> Reply<T> {
     /// Keep the status and api_id, replace the value.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
@@ -18,6 +20,24 @@ impl<T> Reply<T> {
             status: self.status,
             api_id: self.api_id,
             value: f(self.value),
+        }
+    }
+
+    /// Replace the value by `f`'s, or fail with `f`'s error, which then carries this
+    /// answer's status and api_id (the answer was received, however it is read).
+    pub fn try_map<U>(self, f: impl FnOnce(T) -> Result<U, Error>) -> Result<Reply<U>, Error> {
+        let Reply {
+            status,
+            api_id,
+            value,
+        } = self;
+        match f(value) {
+            Ok(value) => Ok(Reply {
+                status,
+                api_id,
+                value,
+            }),
+            Err(e) => Err(e.with_response(status, api_id)),
         }
     }
 }

@@ -417,24 +417,15 @@ fn parse_body<T: for<'de> Deserialize<'de>>(
     reply: Reply<Vec<u8>>,
     what: &str,
 ) -> Result<Reply<T>, Error> {
-    match serde_json::from_slice::<T>(&reply.value) {
-        Ok(value) => Ok(Reply {
-            status: reply.status,
-            api_id: reply.api_id,
-            value,
-        }),
-        Err(e) => Err(invalid_response(what, e).with_response(reply.status, reply.api_id)),
-    }
+    reply.try_map(|body| serde_json::from_slice(&body).map_err(|e| invalid_response(what, e)))
 }
 
 /// The body as text, checked to be one JSON object.
 fn json_object_text(reply: Reply<Vec<u8>>, what: &str) -> Result<Reply<String>, Error> {
-    let checked = parse_body::<serde_json::Map<String, serde_json::Value>>(reply.clone(), what)?;
-    let text = String::from_utf8(reply.value).map_err(|e| invalid_response(what, e))?;
-    Ok(Reply {
-        status: checked.status,
-        api_id: checked.api_id,
-        value: text,
+    reply.try_map(|body| {
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
+            .map_err(|e| invalid_response(what, e))?;
+        String::from_utf8(body).map_err(|e| invalid_response(what, e))
     })
 }
 
@@ -487,15 +478,11 @@ impl Client {
     ) -> Result<Reply<String>, Error> {
         self.start(call_uuid, service_url, params, |reply| {
             let started: Reply<StreamStarted> = parse_body(reply, "start answer")?;
-            match started.value.stream_id {
-                Some(id) => Ok(Reply {
-                    status: started.status,
-                    api_id: started.api_id,
-                    value: id,
-                }),
-                None => Err(invalid_response("start answer", "it has no stream_id")
-                    .with_response(started.status, started.api_id)),
-            }
+            started.try_map(|started| {
+                started
+                    .stream_id
+                    .ok_or_else(|| invalid_response("start answer", "it has no stream_id"))
+            })
         })
     }
 

@@ -296,17 +296,7 @@ where
     })
 }
 
-/// Hand the reply's text to the caller; what the last error records stays.
+/// Hand the reply's text to the caller; the last error records its status and api_id.
 fn reply_string(out: *mut *mut c_char, reply: Reply<String>) -> Result<Reply<()>, Error> {
-    let Reply {
-        status,
-        api_id,
-        value,
-    } = reply;
-    put_string(out, value)?;
-    Ok(Reply {
-        status,
-        api_id,
-        value: (),
-    })
+    reply.try_map(|text| put_string(out, text))
 }
