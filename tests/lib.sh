@@ -4,6 +4,7 @@
 #
 # What it holds, each said once:
 #   apt_install, need, need_cargo   install packages / a missing tool; insist on Rust
+#   need_install_tools        the tools to build libplivo and use an installed copy
 #   python_env, go_env        a venv under target/ (PY, pip_install); Go's state under target/
 #   build_native [release]    build libplivo and plivo-server (PLIVO_LIB_DIR, PLIVO_SERVER_BIN)
 #   package_version           the version, from Cargo.toml
@@ -63,6 +64,17 @@ need() {
 need_cargo() {
     command -v cargo >/dev/null 2>&1 ||
         { echo "Rust (cargo >= 1.85) is required: https://rustup.rs" >&2; exit 1; }
+}
+
+# need_install_tools: what building libplivo, installing it and building against the
+# installed copy (pkg-config, CMake) takes, as the install and packaging tests do.
+need_install_tools() {
+    need_cargo
+    need cc gcc
+    need make make
+    need pkg-config pkg-config
+    need cmake cmake
+    need readelf binutils
 }
 
 # python_env VENV: a Python environment with pip in VENV (made with ${PYTHON:-python3}

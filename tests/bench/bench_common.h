@@ -1,5 +1,5 @@
 /* Shared helpers of the benchmark's C drivers (tests/bench/): clocks, rusage, RSS,
- * the server's CPU time, percentiles and the one-line JSON result. */
+ * the server's CPU time, percentiles, the shared options and the one-line JSON result. */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 
@@ -100,6 +100,51 @@ static inline int parse_list(const char *s, long *out, int max) {
         else break;
     }
     return n;
+}
+
+/* The options both C drivers take; each names its own in a table of own_option. */
+struct run_options {
+    const char *call, *stream;
+    long calls, warmup, server_pid;
+    int lat;            /* 0 with --no-lat: no latency kept */
+    int ncheck;         /* --rss-at: RSS checkpoints, in calls made */
+    long check_at[8];
+};
+
+/* A driver's own option: its value as text or as a number, or (neither) a flag set to 1. */
+struct own_option {
+    const char *name;
+    const char **text;
+    long *number;
+    int *flag;
+};
+
+/* Fills *run from argv: the defaults (1000 calls, 200 warm-up, latencies kept), then
+ * the shared options, and stores the driver's `own` ones (a table ended by a NULL name).
+ * Returns 0, or 2 after saying on stderr (as `prog`) which option is unknown or lacks
+ * its value. */
+static inline int parse_options(int argc, char **argv, const char *prog,
+                                struct run_options *run, const struct own_option *own) {
+    *run = (struct run_options){.calls = 1000, .warmup = 200, .lat = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const struct own_option *o = own;
+        while (o->name && strcmp(o->name, a)) o++;
+        if (!strcmp(a, "--no-lat")) { run->lat = 0; continue; }
+        if (o->flag) { *o->flag = 1; continue; }
+        if (!v) { fprintf(stderr, "%s: %s needs a value\n", prog, a); return 2; }
+        i++;
+        if (o->text) *o->text = v;
+        else if (o->number) *o->number = atol(v);
+        else if (!strcmp(a, "--call")) run->call = v;
+        else if (!strcmp(a, "--stream")) run->stream = v;
+        else if (!strcmp(a, "--calls")) run->calls = atol(v);
+        else if (!strcmp(a, "--warmup")) run->warmup = atol(v);
+        else if (!strcmp(a, "--server-pid")) run->server_pid = atol(v);
+        else if (!strcmp(a, "--rss-at")) run->ncheck = parse_list(v, run->check_at, 8);
+        else { fprintf(stderr, "%s: unknown option %s\n", prog, a); return 2; }
+    }
+    return 0;
 }
 
 struct result {

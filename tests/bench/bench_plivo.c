@@ -13,14 +13,12 @@
 
 #include "plivo.h"
 
-static const char *g_call, *g_stream;
+static struct run_options g_run;
 static const PlivoClient *g_client;
-static long g_warmup = 200, g_threads = 1, g_calls = 1000;
-static int g_lat = 1;
+static long g_threads = 1;
 static pthread_barrier_t g_ready, g_go;
 static uint32_t *g_latencies;
-static long g_check_at[8], g_check_kib[8];
-static int g_ncheck;
+static long g_check_kib[8];
 
 struct worker {
     long index, n, offset, errors, first_error, done;
@@ -29,7 +27,7 @@ struct worker {
 
 static inline void one_call(struct worker *w, uint32_t *lat_slot) {
     uint64_t t0 = lat_slot ? now_ns() : 0;
-    PlivoCode c = plivo_stop_stream(g_client, g_call, g_stream);
+    PlivoCode c = plivo_stop_stream(g_client, g_run.call, g_run.stream);
     if (lat_slot) {
         uint64_t d = now_ns() - t0;
         *lat_slot = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
@@ -38,11 +36,11 @@ static inline void one_call(struct worker *w, uint32_t *lat_slot) {
     w->done++;
     /* RSS checkpoints (thread 0 only) count every call, warm-up included. */
     if (w->index == 0)
-        while (w->ci < g_ncheck && w->done == g_check_at[w->ci]) g_check_kib[w->ci++] = rss_kib();
+        while (w->ci < g_run.ncheck && w->done == g_run.check_at[w->ci]) g_check_kib[w->ci++] = rss_kib();
 }
 
 static void warm(struct worker *w) {
-    for (long i = 0; i < g_warmup; i++) one_call(w, NULL);
+    for (long i = 0; i < g_run.warmup; i++) one_call(w, NULL);
 }
 
 static void timed(struct worker *w) {
@@ -61,24 +59,14 @@ static void *work(void *arg) {
 
 int main(int argc, char **argv) {
     const char *base = NULL, *auth_id = NULL;
-    long server_pid = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--no-lat")) { g_lat = 0; continue; }
-        if (!v) { fprintf(stderr, "bench_plivo: %s needs a value\n", a); return 2; }
-        i++;
-        if (!strcmp(a, "--base-url")) base = v;
-        else if (!strcmp(a, "--auth-id")) auth_id = v;
-        else if (!strcmp(a, "--call")) g_call = v;
-        else if (!strcmp(a, "--stream")) g_stream = v;
-        else if (!strcmp(a, "--calls")) g_calls = atol(v);
-        else if (!strcmp(a, "--warmup")) g_warmup = atol(v);
-        else if (!strcmp(a, "--threads")) g_threads = atol(v);
-        else if (!strcmp(a, "--server-pid")) server_pid = atol(v);
-        else if (!strcmp(a, "--rss-at")) g_ncheck = parse_list(v, g_check_at, 8);
-        else { fprintf(stderr, "bench_plivo: unknown option %s\n", a); return 2; }
-    }
-    if (!base || !auth_id || !g_call || !g_stream || g_threads < 1 || g_calls < 0) {
+    const struct own_option own[] = {
+        {"--base-url", &base, NULL, NULL},
+        {"--auth-id", &auth_id, NULL, NULL},
+        {"--threads", NULL, &g_threads, NULL},
+        {NULL, NULL, NULL, NULL},
+    };
+    if (parse_options(argc, argv, "bench_plivo", &g_run, own) != 0) return 2;
+    if (!base || !auth_id || !g_run.call || !g_run.stream || g_threads < 1 || g_run.calls < 0) {
         fprintf(stderr, "usage: bench_plivo --base-url URL --auth-id ID --call C --stream S "
                         "--calls N [--warmup W] [--threads T] [--no-lat] [--rss-at a,b] "
                         "[--server-pid PID]\n");
@@ -101,10 +89,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     g_client = client;
-    if (g_lat && g_calls > 0) {
-        g_latencies = malloc(sizeof(uint32_t) * (size_t)g_calls);
+    if (g_run.lat && g_run.calls > 0) {
+        g_latencies = malloc(sizeof(uint32_t) * (size_t)g_run.calls);
         if (!g_latencies) return 1;
-        memset(g_latencies, 0, sizeof(uint32_t) * (size_t)g_calls); /* touch it now, not during the run */
+        memset(g_latencies, 0, sizeof(uint32_t) * (size_t)g_run.calls); /* touch it now, not during the run */
     }
     pthread_barrier_init(&g_ready, NULL, (unsigned)g_threads + 1);
     pthread_barrier_init(&g_go, NULL, (unsigned)g_threads + 1);
@@ -113,7 +101,7 @@ int main(int argc, char **argv) {
     long off = 0;
     for (long t = 0; t < g_threads; t++) {
         ws[t].index = t;
-        ws[t].n = g_calls / g_threads + (t < g_calls % g_threads ? 1 : 0);
+        ws[t].n = g_run.calls / g_threads + (t < g_run.calls % g_threads ? 1 : 0);
         ws[t].offset = off;
         off += ws[t].n;
         if (g_threads == 1) continue; /* run on the main thread */
@@ -128,7 +116,7 @@ int main(int argc, char **argv) {
     uint64_t t0, t1;
     if (g_threads == 1) {
         warm(&ws[0]);
-        srv0 = proc_cpu_s(server_pid);
+        srv0 = proc_cpu_s(g_run.server_pid);
         machine_ticks(&mb0, &mt0);
         cpu_self(&su, &ss);
         t0 = now_ns();
@@ -136,10 +124,10 @@ int main(int argc, char **argv) {
         t1 = now_ns();
         cpu_self(&eu, &es);
         machine_ticks(&mb1, &mt1);
-        srv1 = proc_cpu_s(server_pid);
+        srv1 = proc_cpu_s(g_run.server_pid);
     } else {
         pthread_barrier_wait(&g_ready);
-        srv0 = proc_cpu_s(server_pid);
+        srv0 = proc_cpu_s(g_run.server_pid);
         machine_ticks(&mb0, &mt0);
         cpu_self(&su, &ss);
         t0 = now_ns();
@@ -148,11 +136,11 @@ int main(int argc, char **argv) {
         t1 = now_ns();
         cpu_self(&eu, &es);
         machine_ticks(&mb1, &mt1);
-        srv1 = proc_cpu_s(server_pid);
+        srv1 = proc_cpu_s(g_run.server_pid);
     }
     r.system = "libplivo-c";
-    r.calls = g_calls;
-    r.warmup = g_warmup;
+    r.calls = g_run.calls;
+    r.warmup = g_run.warmup;
     r.threads = g_threads;
     for (long t = 0; t < g_threads; t++) {
         if (ws[t].errors && !r.errors) r.first_error_code = ws[t].first_error;
@@ -164,12 +152,12 @@ int main(int argc, char **argv) {
     r.machine_busy = mt1 > mt0 ? (double)(mb1 - mb0) / (double)(mt1 - mt0) : -1;
     r.server_cpu_s = (srv0 >= 0 && srv1 >= 0) ? srv1 - srv0 : -1;
     r.lat = g_latencies;
-    r.nlat = g_latencies ? (size_t)g_calls : 0;
+    r.nlat = g_latencies ? (size_t)g_run.calls : 0;
     r.rss_start_kib = rss0;
     r.rss_end_kib = rss_kib();
     r.ncheck = ws[0].ci;
-    for (int i = 0; i < g_ncheck; i++) {
-        r.check_at[i] = g_check_at[i];
+    for (int i = 0; i < g_run.ncheck; i++) {
+        r.check_at[i] = g_run.check_at[i];
         r.check_kib[i] = g_check_kib[i];
     }
     if (r.errors)

@@ -19,7 +19,8 @@
 
 static char *g_pre, *g_post; /* request bytes before / after the request target */
 static size_t g_pre_len, g_post_len;
-static const char *g_acct, *g_call, *g_stream;
+static const char *g_acct;
+static struct run_options g_run;
 static int g_fd = -1;
 static char g_rbuf[16384];
 static size_t g_rlen; /* bytes buffered and not yet consumed */
@@ -67,7 +68,7 @@ __attribute__((noinline)) static int stop_stream(void) {
     size_t n = 0;
     memcpy(req, g_pre, g_pre_len);
     n += g_pre_len;
-    int k = snprintf(req + n, sizeof req - n, "%sCall/%s/Stream/%s/", g_acct, g_call, g_stream);
+    int k = snprintf(req + n, sizeof req - n, "%sCall/%s/Stream/%s/", g_acct, g_run.call, g_run.stream);
     if (k < 0 || (size_t)k >= sizeof req - n - g_post_len) return -1;
     n += (size_t)k;
     memcpy(req + n, g_post, g_post_len);
@@ -117,26 +118,21 @@ __attribute__((noinline)) static int stop_stream(void) {
 
 int main(int argc, char **argv) {
     const char *tmpl = NULL;
-    int port = 0, lat_on = 1, cold = 0, ncheck = 0;
-    long calls = 1000, warmup = 200, server_pid = 0, check_at[8], check_kib[8];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--no-lat")) { lat_on = 0; continue; }
-        if (!strcmp(a, "--cold")) { cold = 1; continue; }
-        if (!v) { fprintf(stderr, "bench_raw: %s needs a value\n", a); return 2; }
-        i++;
-        if (!strcmp(a, "--port")) port = atoi(v);
-        else if (!strcmp(a, "--template")) tmpl = v;
-        else if (!strcmp(a, "--account-path")) g_acct = v;
-        else if (!strcmp(a, "--call")) g_call = v;
-        else if (!strcmp(a, "--stream")) g_stream = v;
-        else if (!strcmp(a, "--calls")) calls = atol(v);
-        else if (!strcmp(a, "--warmup")) warmup = atol(v);
-        else if (!strcmp(a, "--server-pid")) server_pid = atol(v);
-        else if (!strcmp(a, "--rss-at")) ncheck = parse_list(v, check_at, 8);
-        else { fprintf(stderr, "bench_raw: unknown option %s\n", a); return 2; }
-    }
-    if (!port || !tmpl || !g_acct || !g_call || !g_stream || calls < 0) {
+    long port = 0;
+    int cold = 0;
+    const struct own_option own[] = {
+        {"--port", NULL, &port, NULL},
+        {"--template", &tmpl, NULL, NULL},
+        {"--account-path", &g_acct, NULL, NULL},
+        {"--cold", NULL, NULL, &cold},
+        {NULL, NULL, NULL, NULL},
+    };
+    if (parse_options(argc, argv, "bench_raw", &g_run, own) != 0) return 2;
+    long calls = g_run.calls, warmup = g_run.warmup, server_pid = g_run.server_pid,
+         check_kib[8];
+    const long *check_at = g_run.check_at;
+    int lat_on = g_run.lat, ncheck = g_run.ncheck;
+    if (!port || !tmpl || !g_acct || !g_run.call || !g_run.stream || calls < 0) {
         fprintf(stderr, "usage: bench_raw --port P --template FILE --account-path P --call C "
                         "--stream S --calls N [--warmup W] [--no-lat] [--rss-at a,b] "
                         "[--server-pid PID] [--cold]\n");
@@ -147,7 +143,7 @@ int main(int argc, char **argv) {
     char *t = slurp(tmpl, &tlen);
     if (!t) { fprintf(stderr, "bench_raw: cannot read the template\n"); return 1; }
     char host[64];
-    snprintf(host, sizeof host, "127.0.0.1:%d", port);
+    snprintf(host, sizeof host, "127.0.0.1:%ld", port);
     t = subst(t, "@HOST@", host);
     char *at = strstr(t, "@PATH@");
     if (!at) { fprintf(stderr, "bench_raw: template has no @PATH@\n"); return 1; }
@@ -157,7 +153,7 @@ int main(int argc, char **argv) {
     g_post = at + 6;
     g_post_len = strlen(g_post);
 
-    g_fd = connect_to(port);
+    g_fd = connect_to((int)port);
     if (g_fd < 0) { fprintf(stderr, "bench_raw: connect: %s\n", strerror(errno)); return 1; }
     if (cold) {
         int st = stop_stream();

@@ -265,6 +265,16 @@ static void many_threads_one_client(void)
     }
 }
 
+static const check_fn tests[] = {
+    stop_twice,
+    client_from_environment,
+    stream_lifecycle,
+    deadline_and_faults,
+    last_error_is_per_thread,
+    many_threads_one_client,
+    NULL,
+};
+
 int main(void)
 {
     const char *required[] = {"PLIVO_BASE_URL", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN"};
@@ -276,17 +286,5 @@ int main(void)
         }
     }
     client = make_client(5000, 2);
-    CHECK(client != NULL, "client");
-    if (client == NULL)
-        return check_summary();
-
-    stop_twice();
-    client_from_environment();
-    stream_lifecycle();
-    deadline_and_faults();
-    last_error_is_per_thread();
-    many_threads_one_client();
-
-    plivo_client_free(client);
-    return check_summary();
+    return run_with_client(&client, tests);
 }

@@ -31,15 +31,6 @@ static void on_alarm(int sig)
     ticks++;
 }
 
-static int open_descriptors(void)
-{
-    int fd, count = 0;
-    for (fd = 0; fd < 1024; fd++)
-        if (fcntl(fd, F_GETFD) != -1)
-            count++;
-    return count;
-}
-
 static void signals(void)
 {
     struct sigaction sa;

@@ -144,18 +144,18 @@ static void no_content_with_a_body(void)
     CHECK(wrong == 0, "%d reads after a 204 with a body got another answer", wrong);
 }
 
+static const check_fn tests[] = {
+    no_content_with_a_body,
+    parent_and_children,
+    fork_during_calls,
+    NULL,
+};
+
 int main(void)
 {
     PlivoOptions *o = plivo_options_new();
     plivo_options_set_max_retries(o, 0);
     client = plivo_client_new_with_options(NULL, NULL, o);
     plivo_options_free(o);
-    CHECK(client != NULL, "client");
-    if (client == NULL)
-        return check_summary();
-    no_content_with_a_body();
-    parent_and_children();
-    fork_during_calls();
-    plivo_client_free(client);
-    return check_summary();
+    return run_with_client(&client, tests);
 }

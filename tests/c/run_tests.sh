@@ -24,7 +24,9 @@ build_native
 INCLUDE="$REPO/include"
 LIB="$PLIVO_LIB_DIR"
 NATIVE_LIBS=$(native_static_libs)
-CFLAGS=(-std=c99 -Wall -Wextra -Werror -g -I"$INCLUDE" -I"$here")
+# misuse.c reads the result codes' names from the ABI's list of them.
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -g -I"$INCLUDE" -I"$here"
+    -DPLIVO_CODES_TXT="\"$REPO/tests/abi/codes.txt\"")
 
 new_temp_dir work
 

@@ -18,18 +18,13 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
-. "$here/../lib.sh" # REPO, need, build_native, start_server, stop_twice, check_quiet, report
+. "$here/../lib.sh" # REPO, need, need_install_tools, build_native, start_server, stop_twice, check_quiet, report
 cd "$REPO"
 export LC_ALL=C
 
 new_temp_dir tmp
 
-need_cargo
-need cc gcc
-need make make
-need pkg-config pkg-config
-need cmake cmake
-need readelf binutils
+need_install_tools
 need ldd libc-bin
 
 # step NAME COMMAND...: a setup step that later checks depend on (not counted): a

@@ -24,7 +24,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
-. "$here/../lib.sh" # REPO, need, need_cargo, build_native, start_server
+. "$here/../lib.sh" # REPO, need, need_install_tools, build_native, start_server
 cd "$REPO"
 export LC_ALL=C
 
@@ -48,12 +48,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-need_cargo
-need cc gcc
-need make make
-need pkg-config pkg-config
-need cmake cmake
-need readelf binutils
+need_install_tools
 need lintian lintian
 need dpkg-deb dpkg
 
