@@ -236,7 +236,7 @@ stop_server() {
 }
 
 # stop_twice CALL STREAM COMMAND...: the demo. Runs `COMMAND CALL STREAM` (the C
-# example bindings/c/stop_stream.c, or a command running it) twice against
+# example bindings/c-examples/stop_stream.c, or a command running it) twice against
 # $PLIVO_BASE_URL, showing what each run printed: the first must exit 0 and say
 # "stopped stream STREAM of call CALL (HTTP 204)", the second must exit 2 and name
 # PLIVO_ERR_NO_ACTIVE_STREAM.

@@ -13,7 +13,7 @@ need_cargo
 suites=(
     "rust: fmt, clippy, unit and integration tests|cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings && cargo test --workspace"
     "c: example, ABI misuse, end-to-end, valgrind, ASan/UBSan|tests/c/run_tests.sh"
-    "c: demo (stop twice)|bindings/c/demo.sh"
+    "c: demo (stop twice)|bindings/c-examples/demo.sh"
     "abi: exported symbols, codes, versions, SONAME|tests/abi/check.sh"
     "install: make install, pkg-config, static, CMake|tests/install/run.sh"
     "packaging: wheel, .debs (lintian, dpkg -i, purge), plivo-stream|tests/packaging/run.sh"

@@ -6,7 +6,7 @@
 #   3. built with clang -fsanitize=address,undefined (the Rust library itself is not
 #      instrumented; ASan still intercepts every malloc/free, so leaks and frees of
 #      library memory are checked; LeakSanitizer on);
-# plus the example bindings/c/stop_stream.c (dynamic and static) against the server:
+# plus the example bindings/c-examples/stop_stream.c (dynamic and static) against the server:
 # the first stop exits 0, the second 2 (PLIVO_ERR_NO_ACTIVE_STREAM).
 # Installs gcc, clang and valgrind from Debian's packages when missing.
 # Prints `N passed, M failed` (checks) and exits non-zero on any failure.
@@ -56,10 +56,10 @@ gcc "${CFLAGS[@]}" -D_DEFAULT_SOURCE "$here/queue_free.c" -L"$LIB" -lplivo -Wl,-
 gcc -std=c99 -Wall -Wextra -Werror -shared -fPIC "$here/slow_lookup.c" -ldl -o "$work/slow_lookup.so"
 # Not linked against libplivo: it dlopens it, so that every load is a real one.
 gcc "${CFLAGS[@]}" "$here/reload.c" -ldl -o "$work/reload"
-example="$REPO/bindings/c/stop_stream.c"
+example="$REPO/bindings/c-examples/stop_stream.c"
 gcc "${CFLAGS[@]}" "$example" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/stop_stream"
 gcc "${CFLAGS[@]}" "$example" "$LIB/libplivo.a" $NATIVE_LIBS -o "$work/stop_stream-static"
-gcc "${CFLAGS[@]}" "$REPO/bindings/c/poll_stops.c" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/poll_stops"
+gcc "${CFLAGS[@]}" "$REPO/bindings/c-examples/poll_stops.c" -L"$LIB" -lplivo -Wl,-rpath,"$LIB" -o "$work/poll_stops"
 if ldd "$work/misuse-static" | grep -q libplivo; then
     echo "misuse-static links libplivo.so: the static build is not static" >&2
     exit 1
@@ -86,11 +86,11 @@ check "e2e (valgrind)" run_e2e "${VALGRIND[@]}" "$work/e2e"
 check "e2e (ASan+UBSan)" run_e2e "$work/e2e-asan"
 
 example_twice() { fresh_server && stop_twice demo-call demo-stream "$@"; }
-check "bindings/c/stop_stream.c (libplivo.so): exit 0 then 2" example_twice "$work/stop_stream"
-check "bindings/c/stop_stream.c (libplivo.a): exit 0 then 2" example_twice "$work/stop_stream-static"
-check "bindings/c/stop_stream.c (valgrind): exit 0 then 2" example_twice "${VALGRIND[@]}" "$work/stop_stream"
+check "bindings/c-examples/stop_stream.c (libplivo.so): exit 0 then 2" example_twice "$work/stop_stream"
+check "bindings/c-examples/stop_stream.c (libplivo.a): exit 0 then 2" example_twice "$work/stop_stream-static"
+check "bindings/c-examples/stop_stream.c (valgrind): exit 0 then 2" example_twice "${VALGRIND[@]}" "$work/stop_stream"
 
-# bindings/c/poll_stops.c: 1000 stops from a poll() loop on a completion queue, one
+# bindings/c-examples/poll_stops.c: 1000 stops from a poll() loop on a completion queue, one
 # result per submit, every stop 204; then the same under valgrind (no leak).
 poll_stops_1000() { # poll_stops_1000 COMMAND...
     local streams
@@ -99,8 +99,8 @@ poll_stops_1000() { # poll_stops_1000 COMMAND...
         --seed "poll-call:$streams" 2>>"$work/server.log"
     PLIVO_BASE_URL=$PSRV_URL "$@" poll-call 1000 64
 }
-check "bindings/c/poll_stops.c: 1000 stops from poll()" poll_stops_1000 "$work/poll_stops"
-check "bindings/c/poll_stops.c (valgrind)" poll_stops_1000 "${VALGRIND[@]}" "$work/poll_stops"
+check "bindings/c-examples/poll_stops.c: 1000 stops from poll()" poll_stops_1000 "$work/poll_stops"
+check "bindings/c-examples/poll_stops.c (valgrind)" poll_stops_1000 "${VALGRIND[@]}" "$work/poll_stops"
 
 # tests/c/hygiene.c: fork with a shared client, fork during calls, 204s with bodies.
 hygiene() { # hygiene COMMAND...

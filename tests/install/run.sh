@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install test: `make install` into temporary prefixes (never the system), check the
-# installed layout, then build the C example bindings/c/stop_stream.c against the
+# installed layout, then build the C example bindings/c-examples/stop_stream.c against the
 # installed copy the ways a user would -
 #   (a) pkg-config, dynamic         (b) pkg-config --static, libplivo.a linked in
 #   (b') libplivo.a by path + the native_static_libs variable of plivo.pc
@@ -118,7 +118,7 @@ pc() {
 }
 check_quiet "pkg-config: version $VERSION, -I/-L the prefix, Libs.private = native static libs ($NATIVE_LIBS)" pc
 
-SRC=bindings/c/stop_stream.c
+SRC=bindings/c-examples/stop_stream.c
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -O2)
 BIN=$tmp/bin
 mkdir -p "$BIN"

@@ -308,7 +308,7 @@ installed_ok() {
 }
 check "installed: dpkg status, ldconfig cache has $LIBDIR/libplivo.so.$MAJOR, pkg-config --modversion $VERSION" installed_ok
 
-SRC=bindings/c/stop_stream.c
+SRC=bindings/c-examples/stop_stream.c
 BIN=$tmp/bin
 mkdir -p "$BIN"
 needs() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\].*/\1/p'; }
