@@ -23,6 +23,20 @@
 
 #include "check.h"
 
+/* AddressSanitizer before LLVM 18 takes no lock on its allocator across fork()
+ * (llvm-project pull request 75290 added one): a child forked while other threads are
+ * inside malloc can hang in its first malloc, in ASan's allocator and not in libplivo
+ * (seen here: clang 14, about one run in four). Such builds skip the fork-during-calls
+ * case; the plain and valgrind runs of this program keep it. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) && defined(__clang_major__) && __clang_major__ < 18
+#define ALLOCATOR_NOT_FORK_SAFE 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(__clang__)
+#define ALLOCATOR_NOT_FORK_SAFE 1 /* GCC's libasan is compiler-rt's, on no LLVM version scale */
+#endif
+
 static PlivoClient *client;
 static volatile int stop_threads;
 
@@ -112,6 +126,10 @@ static void fork_during_calls(void)
     long wrong, total;
     pid_t kid;
 
+#ifdef ALLOCATOR_NOT_FORK_SAFE
+    printf("skip: fork during calls (this build's ASan allocator is not fork-safe)\n");
+    return;
+#endif
     for (round = 0; round < 10; round++) {
         stop_threads = 0;
         for (t = 0; t < 8; t++)
