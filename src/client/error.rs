@@ -110,8 +110,8 @@ fn says_no_active_stream(message: &str) -> bool {
     message.to_ascii_lowercase().contains("no active stream")
 }
 
-/// An error from a client operation. Its message is redacted when it is made (see
-/// [`Error::redact`]), so `Debug` may show every field.
+/// An error from a client operation. Its message never holds a secret (the client
+/// redacts it before handing it out), so `Debug` may show every field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,

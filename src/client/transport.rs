@@ -130,7 +130,7 @@ impl Transport {
     }
 
     /// Send the request, retrying as the ABI allows, all within one deadline. A cancel of the request running on this
-    /// thread ([`exchange`]) ends it with [`ErrorKind::Cancelled`] within a slice.
+    /// thread ([`cancel`]) ends it with [`ErrorKind::Cancelled`] within a slice.
     pub(crate) fn execute(
         &self,
         method: Method,
