@@ -25,7 +25,7 @@ MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 # The version of the package, from Cargo.toml's [package] table.
-VERSION := $(shell sed -n '/^\[package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml)
+VERSION := $(shell packaging/version.sh)
 MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 ifeq ($(VERSION),)
 $(error cannot read the version from Cargo.toml)
@@ -35,9 +35,8 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 RELEASE_DIR := $(TARGET_DIR)/release
 SHARED_LIB := $(RELEASE_DIR)/libplivo.so
 STATIC_LIB := $(RELEASE_DIR)/libplivo.a
-# The system libraries libplivo.a needs, as rustc prints them (one line, -l flags).
+# The system libraries libplivo.a needs, as rustc printed them (packaging/build.sh).
 NATIVE_LIBS_FILE := $(RELEASE_DIR)/plivo-native-static-libs.txt
-NATIVE_LIBS_FALLBACK := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 HEADER := include/plivo.h
 CLI_BIN := $(RELEASE_DIR)/plivo-stream
 MANPAGE := cli/plivo-stream.1
@@ -65,28 +64,9 @@ INSTALLED_FILES := \
 
 all: build
 
-# The native-static-libs query runs first: it is a staticlib-only build of the same
-# crate, which leaves its own libplivo.a in $(RELEASE_DIR); `cargo build` then puts the
-# real one back. Both are cached by cargo, so a second `make` takes a fraction of a
-# second. $(NATIVE_LIBS_FILE) is written last and serves as the stamp of a good build.
-# The $(SONAME) link lets programs linked against the tree (-Ltarget/release -lplivo)
-# find the library at run time, as they would an installed one.
+# The release build, the SONAME link and the native-static-libs stamp: packaging/build.sh.
 build:
-	@set -e; \
-	echo '$(CARGO) rustc --release -p plivo --lib --crate-type staticlib -- --print native-static-libs'; \
-	out=$$($(CARGO) rustc --release -p plivo --lib --crate-type staticlib \
-		-- --print native-static-libs 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }; \
-	libs=$$(printf '%s\n' "$$out" | sed -n 's/^note: native-static-libs: *//p' | tail -n 1); \
-	if [ -z "$$libs" ]; then \
-		echo "make: could not read native-static-libs from rustc; using the fallback list" >&2; \
-		libs='$(NATIVE_LIBS_FALLBACK)'; \
-	fi; \
-	echo '$(CARGO) build --release -p plivo -p plivo-stream'; \
-	$(CARGO) build --release -p plivo -p plivo-stream; \
-	ln -sfn libplivo.so '$(RELEASE_DIR)/$(SONAME)'; \
-	printf '%s\n' "$$libs" > '$(NATIVE_LIBS_FILE).tmp'; \
-	mv '$(NATIVE_LIBS_FILE).tmp' '$(NATIVE_LIBS_FILE)'; \
-	echo "built $(SHARED_LIB), $(STATIC_LIB) and $(CLI_BIN) (libplivo $(VERSION)); native static libs: $$libs"
+	@VERSION='$(VERSION)' CARGO='$(CARGO)' RELEASE_DIR='$(RELEASE_DIR)' packaging/build.sh
 
 # For install: rebuild only when a source is newer than the last good build (or when
 # plivo-stream is missing, from a build made before it existed).
@@ -101,8 +81,7 @@ install: $(NATIVE_LIBS_FILE) $(CLI_BIN) $(HEADER)
 	@VERSION='$(VERSION)' PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' \
 		PKGCONFIGDIR='$(PKGCONFIGDIR)' CMAKEDIR='$(CMAKEDIR)' BINDIR='$(BINDIR)' \
 		MANDIR='$(MANDIR)' DESTDIR='$(DESTDIR)' INSTALL='$(INSTALL)' \
-		RELEASE_DIR='$(RELEASE_DIR)' HEADER='$(HEADER)' MANPAGE='$(MANPAGE)' \
-		NATIVE_LIBS_FALLBACK='$(NATIVE_LIBS_FALLBACK)' packaging/install.sh
+		RELEASE_DIR='$(RELEASE_DIR)' HEADER='$(HEADER)' MANPAGE='$(MANPAGE)' packaging/install.sh
 
 # Removes the files install created, and the plivo CMake directory when it is empty.
 # Shared directories (lib, include, pkgconfig) are left in place.

@@ -22,7 +22,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
-. "$here/../tests/lib.sh" # REPO, need, need_cargo
+. "$here/../tests/lib.sh" # REPO, need, need_cargo, package_version
 cd "$REPO"
 
 log() { printf '[deb] %s\n' "$*" >&2; }
@@ -33,7 +33,7 @@ need dpkg-buildpackage dpkg-dev
 need dh debhelper
 need cc gcc
 
-VERSION=$(make -s --no-print-directory print-version)
+VERSION=$(package_version)
 # The first '-' of a SemVer version starts its pre-release: '~' in Debian.
 UPSTREAM=${VERSION/-/\~}
 DEB_VERSION=$UPSTREAM-1

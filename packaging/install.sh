@@ -15,7 +15,7 @@
 # Environment (the Makefile sets all of them; defaults as in the Makefile):
 #   VERSION (required), PREFIX, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, CMAKEDIR, BINDIR,
 #   MANDIR, DESTDIR, INSTALL, RELEASE_DIR (libplivo.so, libplivo.a, plivo-stream,
-#   plivo-native-static-libs.txt), HEADER, MANPAGE, NATIVE_LIBS_FALLBACK.
+#   plivo-native-static-libs.txt, written by packaging/build.sh), HEADER, MANPAGE.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +32,6 @@ INSTALL=${INSTALL:-install}
 RELEASE_DIR=${RELEASE_DIR:-target/release}
 HEADER=${HEADER:-include/plivo.h}
 MANPAGE=${MANPAGE:-cli/plivo-stream.1}
-NATIVE_LIBS_FALLBACK=${NATIVE_LIBS_FALLBACK:--lgcc_s -lutil -lrt -lpthread -lm -ldl -lc}
 
 MAJOR=${VERSION%%.*}
 SONAME=libplivo.so.$MAJOR
@@ -41,13 +40,13 @@ SHARED_LIB=$RELEASE_DIR/libplivo.so
 STATIC_LIB=$RELEASE_DIR/libplivo.a
 CLI=$RELEASE_DIR/plivo-stream
 
-for f in "$SHARED_LIB" "$STATIC_LIB" "$CLI" "$HEADER" "$MANPAGE"; do
+NATIVE_LIBS_FILE=$RELEASE_DIR/plivo-native-static-libs.txt
+for f in "$SHARED_LIB" "$STATIC_LIB" "$CLI" "$HEADER" "$MANPAGE" "$NATIVE_LIBS_FILE"; do
     [ -f "$f" ] || { echo "install: $f is missing: run make" >&2; exit 1; }
 done
 
 # The system libraries libplivo.a needs, as rustc printed them at build time.
-libs=$(cat "$RELEASE_DIR/plivo-native-static-libs.txt" 2>/dev/null || true)
-[ -n "$libs" ] || libs=$NATIVE_LIBS_FALLBACK
+libs=$(cat "$NATIVE_LIBS_FILE")
 cmake_libs=
 for l in $libs; do
     case $l in -l*) cmake_libs="$cmake_libs;${l#-l}" ;; *) cmake_libs="$cmake_libs;$l" ;; esac

@@ -18,7 +18,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
-. "$here/../tests/lib.sh" # REPO, need, need_cargo
+. "$here/../tests/lib.sh" # REPO, need, need_cargo, package_version
 cd "$REPO"
 
 PYTHON=${PYTHON:-python3}
@@ -29,7 +29,7 @@ WORK=$REPO/target/wheel
 STAGE=$WORK/stage
 VENV=$WORK/venv
 OUT=$REPO/target/wheels
-VERSION=$(make -s --no-print-directory print-version)
+VERSION=$(package_version)
 
 log() { printf '[wheel] %s\n' "$*" >&2; }
 

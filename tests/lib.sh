@@ -172,19 +172,14 @@ build_native() {
 
 # package_version: the package's version, from Cargo.toml's [package] table.
 package_version() {
-    sed -n '/^\[package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' "$REPO/Cargo.toml"
+    "$REPO/packaging/version.sh"
 }
 
 # native_static_libs: the system libraries a program linking libplivo.a needs (-l
 # flags), as `rustc --print native-static-libs` says (cargo caches it: a fraction of a
 # second after the first time).
 native_static_libs() {
-    local out libs
-    out=$(cd "$REPO" && cargo rustc --quiet -p plivo --lib --crate-type staticlib -- \
-        --print native-static-libs 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
-    libs=$(printf '%s\n' "$out" | sed -n 's/^note: native-static-libs: *//p' | tail -n 1)
-    [ -n "$libs" ] || { echo "rustc printed no native-static-libs" >&2; return 1; }
-    printf '%s\n' "$libs"
+    (cd "$REPO" && packaging/native-static-libs.sh)
 }
 
 # uninstalled_pc DIR [LIBDIR]: writes DIR/plivo.pc for the in-tree header and the
