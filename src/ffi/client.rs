@@ -194,7 +194,7 @@ pub extern "C" fn plivo_get_stream(
     json_call("plivo_get_stream", client, json_out, |client| {
         let call_uuid = arg_str(call_uuid, "call_uuid")?;
         let stream_uuid = arg_str(stream_uuid, "stream_uuid")?;
-        Ok(move || client.get_stream_json(call_uuid, stream_uuid))
+        client.get_stream_json(call_uuid, stream_uuid)
     })
 }
 
@@ -212,8 +212,7 @@ pub extern "C" fn plivo_list_streams(
     json_out: *mut *mut c_char,
 ) -> PlivoCode {
     json_call("plivo_list_streams", client, json_out, |client| {
-        let call_uuid = arg_str(call_uuid, "call_uuid")?;
-        Ok(move || client.list_streams_json(call_uuid))
+        client.list_streams_json(arg_str(call_uuid, "call_uuid")?)
     })
 }
 
@@ -261,10 +260,7 @@ pub extern "C" fn plivo_client_stats(
     json_out: *mut *mut c_char,
 ) -> PlivoCode {
     json_call("plivo_client_stats", client, json_out, |client| {
-        Ok(move || {
-            let json = super::stats::to_json(&client.stats());
-            Ok(Reply::default().map(|()| json))
-        })
+        Ok(Reply::default().map(|()| super::stats::to_json(&client.stats())))
     })
 }
 
@@ -273,26 +269,21 @@ fn client_ref<'a>(client: *const PlivoClient) -> Result<&'a Client, Error> {
 }
 
 /// Run a call that answers text through `*json_out` (owned by the caller, NULL on
-/// failure). `args` checks the call's arguments and returns the operation to run:
-/// the client is checked first, then the arguments in order, then `json_out`, so that
-/// the message names the first bad argument. The last error records the answer's
-/// status and `api_id`.
-fn json_call<'a, Op>(
+/// failure): the client and `json_out` are checked, then `operation` checks its own
+/// arguments and runs. The last error records the answer's status and `api_id`.
+fn json_call(
     function: &str,
     client: *const PlivoClient,
     json_out: *mut *mut c_char,
-    args: impl FnOnce(&'a Client) -> Result<Op, Error>,
-) -> PlivoCode
-where
-    Op: FnOnce() -> Result<Reply<String>, Error>,
-{
+    operation: impl FnOnce(&Client) -> Result<Reply<String>, Error>,
+) -> PlivoCode {
     clear_out(json_out);
     call(function, || {
-        let operation = args(client_ref(client)?)?;
+        let client = client_ref(client)?;
         if json_out.is_null() {
             return Err(Error::invalid("json_out is NULL"));
         }
-        reply_string(json_out, operation()?)
+        reply_string(json_out, operation(client)?)
     })
 }
 
